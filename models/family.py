@@ -1,0 +1,133 @@
+"""The declaration of a model family: one frozen record per family.
+
+A family is declared once, in one module under ``models/``. The record says
+everything the toolkit needs to know about the family, so that no other code
+has to branch on a family's name:
+
+- how to build it in PyMC (a PyMC distribution and flat priors on the natural
+  domain of each parameter),
+- an independent log-density (scipy.stats) for the direct KL minimiser,
+- the support of the data, the closed-form MLE where one exists, scipy's own
+  fit as a peer reference, a simulator and demonstration parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Parameter domains, each with the flat prior the PyMC model puts on it.
+DOMAINS = ("real", "positive", "unit", "simplex")
+
+Params = Mapping[str, Any]
+Options = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Option:
+    """A user-supplied setting of a family (the number of trials of a binomial)."""
+
+    name: str
+    help: str
+    convert: Callable[[Any], Any] = int
+    #: Passed to the PyMC distribution as a keyword of the same name.
+    to_pymc: bool = True
+    #: Value used when the user gives none; ``None`` means the user must give one.
+    default: Callable[[np.ndarray], Any] | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    """Everything the toolkit knows about one model family.
+
+    Parameters are named as PyMC names them and are listed in ``domains``
+    (name -> one of :data:`DOMAINS`). ``scipy_dist`` and ``to_scipy`` give the
+    independent log-density and the simulator; ``logpdf``/``simulate`` override
+    them where scipy.stats has no such distribution.
+    """
+
+    name: str
+    description: str
+    domains: Mapping[str, str]
+    support: str
+    discrete: bool
+    pymc_dist: str
+    in_support: Callable[[np.ndarray, Options], np.ndarray]
+    demo_params: Params
+    scipy_dist: str | None = None
+    to_scipy: Callable[[Params, Options], dict] | None = None
+    logpdf_override: Callable[[np.ndarray, Params, Options], np.ndarray] | None = None
+    simulate_override: Callable[[np.random.Generator, int, Params, Options], np.ndarray] | None = (
+        None
+    )
+    closed_form: Callable[[np.ndarray, Options], dict] | None = None
+    scipy_fit: Callable[[np.ndarray, Options], dict] | None = None
+    #: Returns a sentence when the MLE does not exist or lies on the boundary.
+    boundary: Callable[[np.ndarray, Options], str | None] | None = None
+    #: Shapes of vector parameters, from the options; scalars are omitted.
+    shapes: Callable[[Options], dict[str, tuple[int, ...]]] | None = None
+    options: tuple[Option, ...] = ()
+    demo_options: Options = field(default_factory=dict)
+    #: For parameters whose maximiser is a set (not a point), its bounds.
+    argmax_set: Callable[[np.ndarray, Options], dict[str, tuple[float, float]]] | None = None
+    #: The log-density is not twice differentiable in these parameters.
+    nonsmooth: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        bad = {p: d for p, d in self.domains.items() if d not in DOMAINS}
+        if bad:
+            raise ValueError(f"family {self.name!r}: unknown domains {bad}; valid: {DOMAINS}")
+        if self.scipy_dist is None and (
+            self.logpdf_override is None or self.simulate_override is None
+        ):
+            raise ValueError(f"family {self.name!r}: give scipy_dist or both overrides")
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return tuple(self.domains)
+
+    @property
+    def has_closed_form(self) -> bool:
+        return self.closed_form is not None
+
+    def param_shapes(self, options: Options) -> dict[str, tuple[int, ...]]:
+        shapes = self.shapes(options) if self.shapes else {}
+        return {p: tuple(shapes.get(p, ())) for p in self.params}
+
+    def resolve_options(self, data: np.ndarray | None, given: Options) -> dict[str, Any]:
+        """Options with defaults filled in and values converted; unknown names rejected."""
+        known = {o.name: o for o in self.options}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            valid = ", ".join(known) or "none"
+            raise ValueError(f"family {self.name!r}: unknown option(s) {unknown}; valid: {valid}")
+        resolved = {}
+        for name, opt in known.items():
+            if given.get(name) is not None:
+                resolved[name] = opt.convert(given[name])
+            elif opt.default is not None and data is not None:
+                resolved[name] = opt.convert(opt.default(data))
+            else:
+                raise ValueError(f"family {self.name!r} needs option {name!r}: {opt.help}")
+        return resolved
+
+    def logpdf(self, x: np.ndarray, params: Params, options: Options) -> np.ndarray:
+        """Log-density (or log-mass) from scipy.stats: independent of PyMC."""
+        if self.logpdf_override is not None:
+            return self.logpdf_override(x, params, options)
+        dist = self._scipy(params, options)
+        return dist.logpmf(x) if self.discrete else dist.logpdf(x)
+
+    def simulate(self, rng: np.random.Generator, n: int, params: Params, options: Options):
+        """Draw ``n`` observations at ``params``."""
+        if self.simulate_override is not None:
+            return self.simulate_override(rng, n, params, options)
+        return self._scipy(params, options).rvs(size=n, random_state=rng)
+
+    def _scipy(self, params: Params, options: Options):
+        from scipy import stats
+
+        return getattr(stats, self.scipy_dist)(**self.to_scipy(params, options))

@@ -1,0 +1,1 @@
+"""Univariate families: one module per family, each declaring ``FAMILY``."""

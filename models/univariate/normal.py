@@ -1,0 +1,40 @@
+"""Normal(mu, sigma)."""
+
+import numpy as np
+
+from models.family import Family
+from models.univariate import support
+
+
+def _closed_form(x, options):
+    return {"mu": float(np.mean(x)), "sigma": float(np.std(x))}
+
+
+def _scipy_fit(x, options):
+    from scipy import stats
+
+    loc, scale = stats.norm.fit(x)
+    return {"mu": loc, "sigma": scale}
+
+
+def _boundary(x, options):
+    if support.all_equal(x):
+        return "all values are equal, so the MLE of sigma is 0, on the boundary"
+    return None
+
+
+FAMILY = Family(
+    name="normal",
+    description="Gaussian with mean mu and standard deviation sigma",
+    domains={"mu": "real", "sigma": "positive"},
+    support="real x",
+    discrete=False,
+    pymc_dist="Normal",
+    in_support=support.real,
+    demo_params={"mu": 1.5, "sigma": 2.0},
+    scipy_dist="norm",
+    to_scipy=lambda p, o: {"loc": p["mu"], "scale": p["sigma"]},
+    closed_form=_closed_form,
+    scipy_fit=_scipy_fit,
+    boundary=_boundary,
+)

@@ -1,0 +1,210 @@
+"""Run every engine on one problem and judge whether they agree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit.engines.fit import Fit
+from toolkit.engines.problem import Problem
+
+#: Engines agree when no parameter differs from the MLE by more than this many
+#: standard errors: far below sampling noise, far above optimiser tolerance.
+DEFAULT_TOLERANCE = 1e-3
+
+ENGINE_ORDER = ("find_map", "mle", "kl", "closed_form", "scipy", "map")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The engines' answers on one problem, side by side, and the verdict.
+
+    ``estimates`` has one row per parameter (natural space, PyMC names; vectors
+    expanded as ``p[0]``, ...) and one column per engine. ``se`` is the standard
+    error at the MLE from the observed information. ``loglik`` and ``kl`` are
+    evaluated for every engine with the same independent density. ``agree`` is
+    True only when the MLE and the KL fit converged off the boundary and every
+    other engine that reached a stationary point agrees with the MLE within
+    ``tolerance`` standard errors.
+    """
+
+    label: str
+    n: int
+    estimates: pd.DataFrame
+    se: pd.Series
+    loglik: pd.Series
+    kl: pd.Series
+    agree: bool
+    verdict: str
+    reasons: tuple[str, ...]
+    fits: dict[str, Fit]
+    tolerance: float
+    kl_note: str
+    problem: Problem = field(repr=False)
+    covariance: np.ndarray = field(repr=False)
+
+    @property
+    def max_se_difference(self) -> pd.Series:
+        """max over parameters of |θ_engine − θ_mle| / SE, by engine."""
+        diff = self.estimates.sub(self.estimates["mle"], axis=0).abs()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scaled = diff.div(self.se, axis=0).where(diff > 0, 0.0)
+        return scaled.max(axis=0)
+
+    def certificates(self) -> pd.DataFrame:
+        """One row per engine: status, gradient norm, Hessian, iterations, time."""
+        rows = {}
+        for name, fit in self.fits.items():
+            c = fit.certificate
+            rows[name] = {
+                "status": c.status,
+                "converged": fit.converged,
+                "grad_norm": c.grad_norm,
+                "hessian_pd": c.hessian_pd,
+                "at_boundary": c.at_boundary,
+                "iterations": c.iterations,
+                "evaluations": c.evaluations,
+                "seconds": c.seconds,
+                "density": fit.density,
+            }
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def table(self) -> pd.DataFrame:
+        """Estimates with SE, then log-likelihood and KL rows, for printing."""
+        table = self.estimates.copy()
+        table.insert(len(table.columns), "se", self.se)
+        extra = pd.DataFrame([self.loglik, self.kl], index=["loglik", "KL(p̂‖q)"])
+        return pd.concat([table, extra])
+
+    def to_inference_data(self):
+        """The comparison as ``arviz.InferenceData`` (see :mod:`toolkit.inference_data`)."""
+        from toolkit.inference_data import comparison_to_inference_data
+
+        return comparison_to_inference_data(self)
+
+    def _repr_html_(self) -> str:
+        verdict = "agree" if self.agree else self.verdict
+        return f"<p><b>{self.label}</b>, N = {self.n}: {verdict}</p>" + self.table().to_html(
+            float_format=lambda v: f"{v:.10g}"
+        )
+
+
+def compare(model: Any, data: Any = None, *, tolerance: float = DEFAULT_TOLERANCE, **options):
+    """Fit ``model`` to ``data`` with every engine and compare the estimates.
+
+    Parameters
+    ----------
+    model : str
+        A family name from the catalog (``klmle families`` lists them).
+    data : array_like
+        One column of observations.
+    tolerance : float
+        Largest difference from the MLE, in standard errors, that counts as agreement.
+    **options
+        The family's options (``n`` for the binomial, ``k`` for the categorical).
+
+    Returns
+    -------
+    Comparison
+
+    Examples
+    --------
+    >>> import numpy as np, toolkit
+    >>> x = np.random.default_rng(0).exponential(2.0, size=500)
+    >>> cmp = toolkit.compare("exponential", x)
+    >>> bool(cmp.agree), round(cmp.estimates.loc["lam", "mle"], 6) == round(1 / x.mean(), 6)
+    (True, True)
+    """
+    from models import get_family
+    from toolkit.validation import validate_family_data
+
+    if not isinstance(model, str):
+        raise TypeError(
+            f"compare() takes a family name from the catalog, got {type(model).__name__}"
+        )
+    if not (isinstance(tolerance, int | float) and tolerance > 0):
+        raise ValueError(
+            f"tolerance must be a positive number of standard errors, got {tolerance!r}"
+        )
+    problem = validate_family_data(get_family(model), data, options)
+    return compare_problem(problem, tolerance=tolerance)
+
+
+def compare_problem(problem: Problem, *, tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
+    """Run the engines on a validated problem."""
+    from toolkit.engines.kl import fit_kl, kl_at, kl_objective
+    from toolkit.engines.mle import fit_find_map, fit_mle
+    from toolkit.engines.reference import fit_closed_form, fit_scipy
+
+    find_map, z = fit_find_map(problem)
+    mle, covariance = fit_mle(problem, z)
+    scipy_fit = fit_scipy(problem)
+    fallback = problem.unflatten(scipy_fit.estimates) if scipy_fit else None
+    fits = {"find_map": find_map, "mle": mle, "kl": fit_kl(problem, fallback)}
+    for fit in (fit_closed_form(problem), scipy_fit):
+        if fit is not None:
+            fits[fit.engine] = fit
+    names = problem.names
+    estimates = pd.DataFrame(
+        {e: [f.estimates[p] for p in names] for e, f in fits.items()}, index=names
+    )
+    se = pd.Series(np.sqrt(np.diag(covariance)), index=names, name="se")
+    loglik = pd.Series({e: problem.loglik(f.estimates) for e, f in fits.items()}, name="loglik")
+    kl = pd.Series({e: kl_at(problem, f.estimates) for e, f in fits.items()}, name="kl")
+    agree, verdict, reasons = _verdict(fits, estimates, se, tolerance, problem)
+    return Comparison(
+        label=problem.family.name,
+        n=problem.n,
+        estimates=estimates,
+        se=se,
+        loglik=loglik,
+        kl=kl,
+        agree=agree,
+        verdict=verdict,
+        reasons=tuple(reasons),
+        fits=fits,
+        tolerance=tolerance,
+        kl_note=kl_objective(problem)[2],
+        problem=problem,
+        covariance=covariance,
+    )
+
+
+def _verdict(fits, estimates, se, tolerance, problem) -> tuple[bool, str, list[str]]:
+    """(agree, one-word verdict, reasons) by the rules in :class:`Comparison`."""
+    reasons = []
+    for name in ("mle", "kl"):
+        cert = fits[name].certificate
+        if cert.at_boundary:
+            return (
+                False,
+                "boundary",
+                [f"{name}: an estimate is on the boundary of the parameter space"],
+            )
+        if not cert.converged:
+            return False, "did not converge", [f"{name}: {cert.status}"]
+    if not fits["mle"].certificate.hessian_pd:
+        return (
+            False,
+            "not unique",
+            ["mle: the Hessian is not positive definite: the optimum is not isolated"],
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = estimates.sub(estimates["mle"], axis=0).abs().div(se, axis=0).fillna(0.0)
+    for name, fit in fits.items():
+        if name == "mle":
+            continue
+        if not fit.converged:
+            reasons.append(f"{name}: not counted ({fit.certificate.status})")
+            continue
+        worst = float(scaled[name].max())
+        if worst > tolerance:
+            param = scaled[name].idxmax()
+            reasons.append(
+                f"{name}: {param} differs from the MLE by {worst:.3g} SE (> {tolerance:g})"
+            )
+            return False, "disagree", reasons
+    return True, "agree", reasons

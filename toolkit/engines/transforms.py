@@ -1,0 +1,82 @@
+"""The direct KL engine's own map from unconstrained vectors to parameters.
+
+Deliberately not PyMC's transforms: the KL engine shares no code with the PyMC
+side. real: identity; positive: exp; unit: logistic; simplex of size k:
+softmax of (z, 0) with k − 1 free coordinates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, logit, logsumexp
+
+
+def free_size(domain: str, size: int) -> int:
+    return size - 1 if domain == "simplex" else size
+
+
+def to_natural(domain: str, z: np.ndarray) -> np.ndarray:
+    if domain == "real":
+        return z
+    if domain == "positive":
+        return np.exp(z)
+    if domain == "unit":
+        return expit(z)
+    if domain == "simplex":
+        full = np.append(z, 0.0)
+        return np.exp(full - logsumexp(full))
+    raise ValueError(f"unknown domain {domain!r}")
+
+
+def to_free(domain: str, theta: np.ndarray) -> np.ndarray:
+    theta = np.asarray(theta, dtype=float)
+    with np.errstate(divide="ignore"):
+        if domain == "real":
+            return theta
+        if domain == "positive":
+            return np.log(theta)
+        if domain == "unit":
+            return logit(theta)
+        if domain == "simplex":
+            return np.log(theta[:-1]) - np.log(theta[-1])
+    raise ValueError(f"unknown domain {domain!r}")
+
+
+class Parametrisation:
+    """Packs a family's parameters into one free vector and back."""
+
+    def __init__(self, domains: dict[str, str], shapes: dict[str, tuple[int, ...]]):
+        self.domains = domains
+        self.shapes = shapes
+        self._slices = {}
+        offset = 0
+        for name, domain in domains.items():
+            size = int(np.prod(shapes[name])) if shapes[name] else 1
+            width = free_size(domain, size)
+            self._slices[name] = slice(offset, offset + width)
+            offset += width
+        self.size = offset
+
+    def indices(self, params) -> list[int]:
+        """Positions in the free vector of the named parameters."""
+        return [
+            i
+            for name in params
+            if name in self._slices
+            for i in range(self.size)[self._slices[name]]
+        ]
+
+    def unpack(self, z: np.ndarray) -> dict[str, float | np.ndarray]:
+        out = {}
+        for name, domain in self.domains.items():
+            value = to_natural(domain, z[self._slices[name]])
+            out[name] = value if self.shapes[name] else float(value[0])
+        return out
+
+    def pack(self, params: dict[str, float | np.ndarray]) -> np.ndarray:
+        parts = [np.atleast_1d(to_free(d, params[n])) for n, d in self.domains.items()]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def origin(self) -> np.ndarray:
+        """The free vector of zeros: mean 0, scale 1, probability ½, uniform simplex."""
+        return np.zeros(self.size)
