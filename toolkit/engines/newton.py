@@ -84,7 +84,7 @@ def _modified_solve(h: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Solve H s = g with H's eigenvalues made positive (|λ|, floored)."""
     values, vectors = np.linalg.eigh(0.5 * (h + h.T))
     top = max(np.max(np.abs(values)), EPS)
-    floored = np.maximum(np.abs(values), 1e-10 * top)
+    floored = np.maximum(np.abs(values), 1e-13 * top)
     return vectors @ ((vectors.T @ g) / floored)
 
 

@@ -1,0 +1,37 @@
+"""Beta(alpha, beta) on the open unit interval."""
+
+from models.family import Family
+from models.univariate import support
+
+
+def _scipy_fit(x, options):
+    from scipy import stats
+
+    a, b, _, _ = stats.beta.fit(x, floc=0, fscale=1)
+    return {"alpha": float(a), "beta": float(b)}
+
+
+def _boundary(x, options):
+    # Otherwise Jensen's inequality is strict for log x and log(1 - x): the MLE is finite.
+    if support.all_equal(x):
+        return (
+            "all values are equal, so the likelihood keeps rising as alpha and beta grow "
+            "to infinity with alpha/(alpha + beta) fixed at that value: the MLE does not exist"
+        )
+    return None
+
+
+FAMILY = Family(
+    name="beta",
+    description="beta on (0, 1) with shapes alpha and beta (mean alpha/(alpha + beta))",
+    domains={"alpha": "positive", "beta": "positive"},
+    support="real 0 < x < 1",
+    discrete=False,
+    pymc_dist="Beta",
+    in_support=support.unit_open,
+    demo_params={"alpha": 2.0, "beta": 5.0},
+    scipy_dist="beta",
+    to_scipy=lambda p, o: {"a": p["alpha"], "b": p["beta"]},
+    scipy_fit=_scipy_fit,
+    boundary=_boundary,
+)

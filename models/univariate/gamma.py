@@ -1,0 +1,37 @@
+"""Gamma(alpha, beta), with alpha the shape and beta the rate."""
+
+from models.family import Family
+from models.univariate import support
+
+
+def _scipy_fit(x, options):
+    from scipy import stats
+
+    a, _, scale = stats.gamma.fit(x, floc=0)
+    return {"alpha": float(a), "beta": float(1 / scale)}
+
+
+def _boundary(x, options):
+    # Otherwise the arithmetic mean exceeds the geometric mean and the MLE is finite.
+    if support.all_equal(x):
+        return (
+            "all values are equal, so the likelihood keeps rising as alpha and beta grow "
+            "to infinity with alpha/beta fixed at that value: the MLE does not exist"
+        )
+    return None
+
+
+FAMILY = Family(
+    name="gamma",
+    description="gamma with shape alpha and rate beta (mean alpha/beta)",
+    domains={"alpha": "positive", "beta": "positive"},
+    support="real x > 0",
+    discrete=False,
+    pymc_dist="Gamma",
+    in_support=support.positive,
+    demo_params={"alpha": 2.5, "beta": 1.5},
+    scipy_dist="gamma",
+    to_scipy=lambda p, o: {"a": p["alpha"], "scale": 1 / p["beta"]},
+    scipy_fit=_scipy_fit,
+    boundary=_boundary,
+)

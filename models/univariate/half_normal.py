@@ -1,0 +1,40 @@
+"""HalfNormal(sigma): |z| for z ~ Normal(0, sigma)."""
+
+import numpy as np
+
+from models.family import Family
+from models.univariate import support
+
+
+def _closed_form(x, options):
+    return {"sigma": float(np.sqrt(np.mean(np.square(x))))}
+
+
+def _scipy_fit(x, options):
+    from scipy import stats
+
+    _, scale = stats.halfnorm.fit(x, floc=0)
+    return {"sigma": float(scale)}
+
+
+def _boundary(x, options):
+    if np.all(x == 0):
+        return "all values are 0, so the MLE of sigma is 0, on the boundary"
+    return None
+
+
+FAMILY = Family(
+    name="half_normal",
+    description="half-normal: absolute value of a Gaussian with mean 0 and scale sigma",
+    domains={"sigma": "positive"},
+    support="real x ≥ 0",
+    discrete=False,
+    pymc_dist="HalfNormal",
+    in_support=support.nonnegative,
+    demo_params={"sigma": 1.5},
+    scipy_dist="halfnorm",
+    to_scipy=lambda p, o: {"scale": p["sigma"]},
+    closed_form=_closed_form,
+    scipy_fit=_scipy_fit,
+    boundary=_boundary,
+)

@@ -1,0 +1,41 @@
+"""LogNormal(mu, sigma): log x is Normal(mu, sigma)."""
+
+import numpy as np
+
+from models.family import Family
+from models.univariate import support
+
+
+def _closed_form(x, options):
+    logx = np.log(x)
+    return {"mu": float(np.mean(logx)), "sigma": float(np.std(logx))}
+
+
+def _scipy_fit(x, options):
+    from scipy import stats
+
+    s, _, scale = stats.lognorm.fit(x, floc=0)
+    return {"mu": float(np.log(scale)), "sigma": float(s)}
+
+
+def _boundary(x, options):
+    if support.all_equal(x):
+        return "all values are equal, so the MLE of sigma is 0, on the boundary"
+    return None
+
+
+FAMILY = Family(
+    name="lognormal",
+    description="log-normal: log x is Gaussian with mean mu and standard deviation sigma",
+    domains={"mu": "real", "sigma": "positive"},
+    support="real x > 0",
+    discrete=False,
+    pymc_dist="LogNormal",
+    in_support=support.positive,
+    demo_params={"mu": 0.5, "sigma": 0.75},
+    scipy_dist="lognorm",
+    to_scipy=lambda p, o: {"s": p["sigma"], "scale": np.exp(p["mu"])},
+    closed_form=_closed_form,
+    scipy_fit=_scipy_fit,
+    boundary=_boundary,
+)
