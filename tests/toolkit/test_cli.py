@@ -35,7 +35,9 @@ def test_fit_prints_the_comparison(tmp_path, capsys):
 
 def test_fit_passes_family_options(tmp_path, capsys):
     path = tmp_path / "trials.csv"
-    pd.DataFrame({"k": np.random.default_rng(2).binomial(8, 0.3, size=300)}).to_csv(path, index=False)
+    pd.DataFrame({"k": np.random.default_rng(2).binomial(8, 0.3, size=300)}).to_csv(
+        path, index=False
+    )
     assert main(["fit", str(path), "--family", "binomial", "--n", "8"]) == 0
     assert "binomial" in capsys.readouterr().out
 

@@ -141,7 +141,9 @@ def test_agreement_needs_converged_fits():
     agree, verdict, _ = _verdict(fits, cmp.estimates, cmp.se, 1e-3, cmp.problem)
     assert not agree and verdict == "did not converge"
     fits = dict(cmp.fits)
-    fits["mle"] = replace(fits["mle"], certificate=replace(fits["mle"].certificate, at_boundary=True))
+    fits["mle"] = replace(
+        fits["mle"], certificate=replace(fits["mle"].certificate, at_boundary=True)
+    )
     agree, verdict, _ = _verdict(fits, cmp.estimates, cmp.se, 1e-3, cmp.problem)
     assert not agree and verdict == "boundary"
 

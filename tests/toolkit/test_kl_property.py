@@ -29,7 +29,8 @@ def test_poisson_kl_minimiser_is_mle(values):
     if np.all(data == 0):
         data[0] = 1.0  # the MLE is on the boundary at all zeros (tested elsewhere)
     cmp = toolkit.compare("poisson", data)
-    assert cmp.estimates.loc["mu", "mle"] == np.float64(data.mean()) or abs(
-        cmp.estimates.loc["mu", "mle"] / data.mean() - 1
-    ) < 1e-12
+    assert (
+        cmp.estimates.loc["mu", "mle"] == np.float64(data.mean())
+        or abs(cmp.estimates.loc["mu", "mle"] / data.mean() - 1) < 1e-12
+    )
     assert abs(cmp.estimates.loc["mu", "kl"] / data.mean() - 1) < 1e-8
