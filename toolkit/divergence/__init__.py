@@ -6,28 +6,19 @@ p̂ (atoms with weights ``w``) and a model pmf q_θ evaluated at the atoms::
     kl_from_logq(w, logq) == cross_entropy(w, logq) - entropy(w)   # = -H(p̂) - ℓ(θ)/N
 
 Modules: :mod:`.atoms` (p̂ as atoms), :mod:`.discrete` (exact discrete
-quantities), :mod:`.entropy` (differential-entropy estimators of the data
+quantities), :mod:`.differential` (differential-entropy estimators of the data
 density), :mod:`.smoothed` (KDE, histogram and grid KL for 1-D studies).
 """
 
-from toolkit.divergence import discrete as _discrete
 from toolkit.divergence.atoms import EmpiricalAtoms, empirical_atoms
-from toolkit.divergence.discrete import cross_entropy, kl_divergence, kl_from_logq
-from toolkit.divergence.entropy import (
+from toolkit.divergence.differential import (
     EntropyEstimate,
     entropy_estimate,
     kozachenko_leonenko_entropy,
     vasicek_entropy,
 )
+from toolkit.divergence.discrete import cross_entropy, entropy, kl_divergence, kl_from_logq
 from toolkit.divergence.smoothed import histogram_kl, kde_kl, kl_grid, reverse_kl_grid
-
-# Importing the submodule ``toolkit.divergence.entropy`` (the estimators) binds
-# the package attribute ``entropy`` to that module. Bind it to the Shannon-entropy
-# function of ``.discrete`` instead, after all imports: ``toolkit.divergence.entropy``
-# is that function. Reach the estimators with
-# ``from toolkit.divergence.entropy import vasicek_entropy`` (works) rather than
-# ``import toolkit.divergence.entropy as m`` (which yields the function).
-entropy = _discrete.entropy
 
 __all__ = [
     "EmpiricalAtoms",

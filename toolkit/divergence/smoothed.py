@@ -9,6 +9,7 @@ of the KL = MLE identity.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import numpy as np
@@ -23,6 +24,8 @@ __all__ = ["histogram_kl", "kde_kl", "kl_grid", "reverse_kl_grid"]
 
 #: Largest number of kernel evaluations held in memory at once by kde_kl.
 _CHUNK = 1 << 22
+#: Largest grid kde_kl chooses by itself (a step of h/8 over ~130,000 bandwidths).
+_MAX_AUTO_GRID = (1 << 20) + 1
 
 
 def kde_kl(
@@ -53,13 +56,15 @@ def kde_kl(
         multiplier.
     grid_size : int, optional
         Number of grid points (odd numbers suit Simpson's rule); the grid step
-        must be at most h/2. Default: enough for a step of h/8, at least 1025.
+        must be at most h/2. Default: enough for a step of h/8, at least 1025
+        and at most 2**20 + 1. The cost is O(N · grid_size).
     cut : float, default 8.0
         Grid margin in bandwidths; the kernel mass beyond 8h is ~1e-15.
     bounds : (float, float), optional
         Support ``(lo, hi)`` of the model (either may be infinite). The KDE is
         truncated to it and renormalised, so that a model on ``(0, inf)`` is not
-        charged infinite KL for kernel mass spilling below 0.
+        charged infinite KL for kernel mass spilling below 0. The grid then
+        ends at a finite bound, so ``logq`` must be finite there.
 
     Returns
     -------
@@ -85,12 +90,19 @@ def kde_kl(
     """
     xs = as_sample(x, "x", max_ndim=1)
     h = _bandwidth(xs, bandwidth)
-    if not (isinstance(cut, int | float) and math.isfinite(cut) and cut > 0):
+    if isinstance(cut, bool) or not isinstance(cut, numbers.Real):
+        raise TypeError(f"cut must be a number, got {type(cut).__name__}")
+    if not (math.isfinite(cut) and cut > 0):
         raise ValueError(f"cut must be a positive finite number, got {cut!r}")
     lo, hi = _bounds(bounds, xs)
     a, b = max(lo, xs.min() - cut * h), min(hi, xs.max() + cut * h)
     if grid_size is None:
         size = max(1025, 2 * math.ceil((b - a) / (h / 8.0) / 2.0) + 1)
+        if size > _MAX_AUTO_GRID:
+            raise ValueError(
+                f"the data span {(b - a) / h:.0f} bandwidths, which needs {size} grid points "
+                f"for a step of h/8; pass grid_size (step <= h/2) or a larger bandwidth"
+            )
     else:
         size = positive_int(grid_size, "grid_size")
         if size < 3 or (b - a) / (size - 1) > h / 2:
@@ -104,6 +116,12 @@ def kde_kl(
         mass = float(np.mean(ndtr((hi - xs) / h) - ndtr((lo - xs) / h)))
         logp = logp - math.log(mass)
     lq = _call_logq(logq, grid)
+    for end, bound in ((0, lo), (-1, hi)):
+        if grid[end] == bound and np.isneginf(lq[end]):
+            raise ValueError(
+                f"logq is -inf at the bound {bound}, where the integration grid ends; "
+                "kde_kl cannot integrate a log-density that is singular at a bound"
+            )
     p = np.exp(logp)
     if np.any((p > 0) & np.isneginf(lq)):
         return math.inf
@@ -123,7 +141,7 @@ def histogram_kl(
     ``(-inf, e_0)`` and ``(e_K, inf)``, are added so both distributions are
     complete. By the data-processing inequality this is at most the KL of the
     underlying distributions; under the model, ``2N·KL`` is asymptotically
-    χ² with (number of non-empty-probability bins - 1) degrees of freedom (G-test).
+    χ² with (number of bins with Q > 0) - 1 degrees of freedom (the G-test).
 
     Parameters
     ----------
@@ -254,7 +272,7 @@ def _bandwidth(xs: np.ndarray, bandwidth: float | str) -> float:
         if h <= 0:
             raise ValueError("all values of x are equal, so the rule's bandwidth is 0")
         return h
-    if isinstance(bandwidth, bool) or not isinstance(bandwidth, int | float):
+    if isinstance(bandwidth, bool) or not isinstance(bandwidth, numbers.Real):
         raise TypeError(f"bandwidth must be a number or a rule name, got {type(bandwidth)}")
     if not (math.isfinite(bandwidth) and bandwidth > 0):
         raise ValueError(f"bandwidth must be positive and finite, got {bandwidth!r}")
@@ -278,7 +296,7 @@ def _bounds(bounds: tuple[float, float] | None, xs: np.ndarray) -> tuple[float, 
 def _bins(bins: int | str | ArrayLike) -> int | str | np.ndarray:
     if isinstance(bins, str):
         return bins
-    if isinstance(bins, int | np.integer) and not isinstance(bins, bool):
+    if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
         return positive_int(bins, "bins")
     edges = numeric_array(bins, "bins").astype(np.float64)
     if edges.ndim != 1 or edges.size < 2:

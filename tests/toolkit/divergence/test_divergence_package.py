@@ -13,8 +13,8 @@ def test_all_names_exist_and_are_public():
         assert callable(getattr(div, name))
 
 
-def test_entropy_is_the_shannon_function_not_the_estimator_module():
+def test_entropy_is_the_shannon_function():
     assert div.entropy is discrete.entropy
     assert div.entropy([0.5, 0.5]) > 0
-    estimators = importlib.import_module("toolkit.divergence.entropy")
+    estimators = importlib.import_module("toolkit.divergence.differential")
     assert estimators.vasicek_entropy is div.vasicek_entropy

@@ -109,19 +109,22 @@ def test_kde_truncated_to_bounds_against_an_exponential(a, h):
 
 @pytest.mark.parametrize("rule", ["scott", "silverman"])
 def test_kde_matches_scipy_kde_and_quad(rng, rule):
-    # An independent computation: scipy's gaussian_kde (same rules) and adaptive quad.
+    # An independent computation: the bandwidth of scipy's gaussian_kde (same
+    # rules), the mixture density written out, a Student-t model, adaptive quad.
     x = rng.normal(size=7)
-    kde = stats.gaussian_kde(x, bw_method=rule)
+    h = math.sqrt(stats.gaussian_kde(x, bw_method=rule).covariance[0, 0])
+    nu = 4.0
+    t_const = math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(nu * math.pi)
 
     def logq(t):
-        return stats.t.logpdf(t, 4)
+        return t_const - (nu + 1) / 2 * np.log1p(np.square(t) / nu)
 
     def integrand(t):
-        return kde.pdf(t)[0] * (kde.logpdf(t)[0] - logq(t))
+        p = float(np.mean(np.exp(-0.5 * ((t - x) / h) ** 2))) / (h * math.sqrt(2 * math.pi))
+        return p * (math.log(p) - logq(t)) if p > 0 else 0.0
 
     ref, _ = integrate.quad(integrand, -np.inf, np.inf, epsabs=1e-13, epsrel=1e-12, limit=200)
     assert kde_kl(x, logq, bandwidth=rule) == pytest.approx(ref, abs=QUAD_TOL)
-    h = math.sqrt(kde.covariance[0, 0])
     assert kde_kl(x, logq, bandwidth=h) == pytest.approx(ref, abs=QUAD_TOL)
 
 
@@ -141,6 +144,8 @@ def test_kde_grid_size_is_checked_not_trusted():
         ({"bandwidth": "wide"}, ValueError, "scott"),
         ({"bandwidth": [1.0]}, TypeError, "number or a rule"),
         ({"cut": -1.0}, ValueError, "cut"),
+        ({"cut": "8"}, TypeError, "cut"),
+        ({"bandwidth": np.float32(0.5), "grid_size": 7}, ValueError, "grid step"),
         ({"bounds": (1.0, 0.0)}, ValueError, "lo < hi"),
         ({"bounds": (0.5, 2.0)}, ValueError, "outside bounds"),
         ({"bounds": "ab"}, TypeError, "pair of numbers"),
@@ -150,6 +155,19 @@ def test_kde_grid_size_is_checked_not_trusted():
 def test_kde_invalid_options(kwargs, error, match):
     with pytest.raises(error, match=match):
         kde_kl([0.0, 1.0], normal_logpdf(0.0, 1.0), **kwargs)
+
+
+def test_kde_log_density_singular_at_a_bound_is_refused():
+    def logq(t):
+        return stats.lognorm.logpdf(t, 1.0)  # -inf at 0
+
+    with pytest.raises(ValueError, match="singular at a bound"):
+        kde_kl([0.5, 1.0, 2.0], logq, bandwidth=0.5, bounds=(0.0, math.inf))
+
+
+def test_kde_refuses_an_oversized_automatic_grid():
+    with pytest.raises(ValueError, match="grid_size"):
+        kde_kl([0.0, 1e6], normal_logpdf(0.0, 1.0), bandwidth=1.0)
 
 
 def test_kde_invalid_model_or_sample():

@@ -1,4 +1,4 @@
-"""Tests of toolkit.divergence.entropy: differential-entropy estimators.
+"""Tests of toolkit.divergence.differential: differential-entropy estimators.
 
 Tolerances are 5 standard deviations of the estimator at the sample size used
 plus its bias there. The standard deviations and biases quoted were measured by
