@@ -32,8 +32,8 @@ case "$command" in
     test)
         setup
         if [ -f scripts/install-browser.sh ]; then bash scripts/install-browser.sh; fi
-        "$VENV/bin/ruff" check .
-        "$VENV/bin/ruff" format --check .
+        "$VENV/bin/ruff" check toolkit models tests
+        "$VENV/bin/ruff" format --check toolkit models tests
         exec "$VENV/bin/python" -m pytest "$@"
         ;;
     *)
