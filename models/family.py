@@ -26,13 +26,24 @@ Params = Mapping[str, Any]
 Options = Mapping[str, Any]
 
 
+def positive_integer(value: Any) -> int:
+    """``value`` as an int ≥ 1; a ValueError for 10.5, 0 or "ten"."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a positive integer, got {value!r}") from None
+    if not number.is_integer() or number < 1:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return int(number)
+
+
 @dataclass(frozen=True)
 class Option:
     """A user-supplied setting of a family (the number of trials of a binomial)."""
 
     name: str
     help: str
-    convert: Callable[[Any], Any] = int
+    convert: Callable[[Any], Any] = positive_integer
     #: Passed to the PyMC distribution as a keyword of the same name.
     to_pymc: bool = True
     #: Value used when the user gives none; ``None`` means the user must give one.
@@ -106,11 +117,14 @@ class Family:
             raise ValueError(f"family {self.name!r}: unknown option(s) {unknown}; valid: {valid}")
         resolved = {}
         for name, opt in known.items():
-            if given.get(name) is not None:
-                resolved[name] = opt.convert(given[name])
-            elif opt.default is not None and data is not None:
-                resolved[name] = opt.convert(opt.default(data))
-            else:
+            try:
+                if given.get(name) is not None:
+                    resolved[name] = opt.convert(given[name])
+                elif opt.default is not None and data is not None:
+                    resolved[name] = opt.convert(opt.default(data))
+            except ValueError as err:
+                raise ValueError(f"family {self.name!r}, option {name!r}: {err}") from None
+            if name not in resolved:
                 raise ValueError(f"family {self.name!r} needs option {name!r}: {opt.help}")
         return resolved
 

@@ -106,6 +106,9 @@ def test_missing_and_unknown_options():
         toolkit.compare("binomial", [1, 2, 3])
     with pytest.raises(DataError, match="unknown option.*'trials'"):
         toolkit.compare("binomial", [1, 2, 3], trials=5)
+    for bad in (10.5, 0, "ten"):
+        with pytest.raises(DataError, match="binomial.*option 'n': expected a positive integer"):
+            toolkit.compare("binomial", [1, 2, 3], n=bad)
 
 
 def test_unknown_family_and_bad_tolerance():
