@@ -2,14 +2,19 @@
 
 klmle families                       the catalog
 klmle fit FILE.csv --family NAME     compare the engines on one column of a CSV file
-klmle demo                           the whole catalog on built-in simulated data
+                     [--report PATH]  ... and write an HTML report (results beside it, .nc)
+klmle demo [--output PATH]           the whole catalog on built-in data: HTML report + .nc
+klmle report RESULTS.nc [--output]   re-render a report from saved results, without refitting
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,6 +23,7 @@ from toolkit.errors import DataError
 
 DEMO_N = 2000
 DEMO_SEED = 20261121
+DEMO_OUTPUT = "reports/demo.html"
 
 
 class UserError(Exception):
@@ -27,9 +33,11 @@ class UserError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from toolkit.report.results import ResultsError
+
     try:
         return args.run(args)
-    except (UserError, DataError, TypeError) as err:
+    except (UserError, DataError, ResultsError, TypeError) as err:
         print(f"klmle: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -56,12 +64,26 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument("--tolerance", type=float, default=None, help="agreement tolerance in SE")
     for option in _family_options():
         fit.add_argument(f"--{option.name}", help=option.help)
+    fit.add_argument("--report", metavar="PATH", help="write an HTML report (and PATH.nc)")
     fit.set_defaults(run=_run_fit)
 
-    demo = commands.add_parser("demo", help="run the whole catalog on built-in simulated data")
-    demo.add_argument("--n", type=int, default=DEMO_N, help="observations per family")
+    demo = commands.add_parser(
+        "demo", help="run the whole catalog on built-in data and write an HTML report"
+    )
+    demo.add_argument("--n", type=int, default=DEMO_N, help="observations per simulated family")
     demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    demo.add_argument(
+        "--output",
+        default=DEMO_OUTPUT,
+        metavar="PATH",
+        help=f"HTML report to write; results go beside it as .nc (default {DEMO_OUTPUT})",
+    )
     demo.set_defaults(run=_run_demo)
+
+    report = commands.add_parser("report", help="re-render a report from saved results (.nc)")
+    report.add_argument("results", help="results file written by 'klmle demo' or 'klmle fit'")
+    report.add_argument("--output", metavar="PATH", help="HTML file (default: RESULTS.html)")
+    report.set_defaults(run=_run_report)
     return parser
 
 
@@ -102,20 +124,116 @@ def _run_fit(args) -> int:
         o.name: getattr(args, o.name) for o in family.options if getattr(args, o.name) is not None
     }
     tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
-    cmp = compare(family.name, data, tolerance=tolerance, **options)
+    with _quiet(), _progress() as progress:
+        task = progress.add_task(f"fitting {family.name}", total=None)
+        cmp = compare(family.name, data, tolerance=tolerance, **options)
+        progress.remove_task(task)
     print(format_comparison(cmp, source=f"{args.file}"))
+    if args.report:
+        from toolkit.report import entry_from_comparison
+
+        column = args.column or str(pd.read_csv(args.file, nrows=0).columns[0])
+        entry = entry_from_comparison(
+            cmp, key="c00", dataset=column, source=f"column “{column}” of {args.file}"
+        )
+        _write_outputs([entry], Path(args.report), title=f"klmle: {family.name} on {args.file}")
     return 0
 
 
 def _run_demo(args) -> int:
     from toolkit.compare import compare
     from toolkit.demo import demo_datasets
+    from toolkit.report import entry_from_comparison, real_datasets
 
-    for name, data, options in demo_datasets(n=args.n, seed=args.seed):
-        cmp = compare(name, data, **options)
-        print(format_comparison(cmp, source=f"simulated, N={len(data)}"))
-        print()
+    if args.n < 10:
+        raise UserError(f"--n must be at least 10 observations, got {args.n}")
+    jobs = [
+        (name, f"simulated {name}", f"simulated, N={len(data)}, seed {args.seed}", data, options)
+        for name, data, options in demo_datasets(n=args.n, seed=args.seed)
+    ]
+    for dataset in real_datasets():
+        data = dataset.load()
+        jobs.extend((f, dataset.name, dataset.source, data, {}) for f in dataset.families)
+    entries = []
+    with _quiet(), _progress() as progress:
+        task = progress.add_task("fitting", total=len(jobs))
+        for i, (name, dataset, source, data, options) in enumerate(jobs):
+            progress.update(task, description=f"fitting {name} on {dataset}")
+            cmp = compare(name, data, **options)
+            entries.append(
+                entry_from_comparison(cmp, key=f"c{i:02d}", dataset=dataset, source=source)
+            )
+            progress.advance(task)
+    _write_outputs(
+        entries, Path(args.output), title="klmle demo: KL minimisation is maximum likelihood"
+    )
     return 0
+
+
+def _run_report(args) -> int:
+    from toolkit.report import load_results
+
+    results = Path(args.results)
+    output = Path(args.output) if args.output else results.with_suffix(".html")
+    with _quiet():
+        entries = load_results(results)
+    _write_outputs(entries, output, title=f"klmle report: {results.name}", save=False)
+    return 0
+
+
+def _write_outputs(entries, html_path: Path, *, title: str, save: bool = True) -> None:
+    """The HTML report and (when ``save``) the results beside it as .nc; paths printed."""
+    from toolkit.report import save_results, write_report
+
+    if html_path.suffix.lower() == ".nc":
+        raise UserError(f"the report path must not end in .nc: {html_path}")
+    with _quiet(), _progress() as progress:
+        task = progress.add_task("drawing the report", total=len(entries))
+        if save:
+            nc_path = save_results(entries, html_path.with_suffix(".nc"))
+        write_report(
+            entries,
+            html_path,
+            title=title,
+            progress=lambda label: progress.update(task, advance=1, description=f"drawing {label}"),
+        )
+    print(f"report: {html_path}")
+    if save:
+        print(f"results: {nc_path}")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep PyTensor, PyMC and ArviZ warnings and log lines off the user's terminal."""
+    from toolkit.report.results import quiet_warnings
+
+    loggers = [logging.getLogger(name) for name in ("pymc", "pytensor", "arviz")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with quiet_warnings():
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _progress():
+    """A rich progress bar on stderr, silent when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
 
 
 def read_column(path: str, column: str | None) -> np.ndarray:

@@ -99,3 +99,52 @@ def laplace_posterior(cmp, *, seed: int = 0, draws: int = LAPLACE_DRAWS) -> xr.D
         data[name] = (dims, block)
         offset += size
     return xr.Dataset(data, coords={"chain": [0], "draw": np.arange(draws)})
+
+
+def posterior_log_likelihood(idata, *, max_draws: int = 500) -> xr.Dataset | None:
+    """Pointwise log-likelihood at draws of the Laplace posterior, for ``az.loo``/``az.compare``.
+
+    The saved ``log_likelihood`` group holds the MLE only (one draw); this
+    evaluates the family's independent log-density at up to ``max_draws`` draws
+    of the ``posterior`` group, on the distinct data values, then expands to
+    every observation.
+
+    Parameters
+    ----------
+    idata : arviz.InferenceData
+        From :func:`comparison_to_inference_data` (needs ``posterior``,
+        ``observed_data`` and the ``comparison`` group's attributes).
+    max_draws : int
+        Evenly thinned to at most this many draws.
+
+    Returns
+    -------
+    xarray.Dataset or None
+        Variable ``x`` with dims ``(chain, draw, obs_dim_0)``; None without a posterior.
+    """
+    from models import get_family
+
+    if "posterior" not in idata.groups():
+        return None
+    attrs = idata.comparison.attrs
+    family = get_family(str(attrs["family"]))
+    x = np.asarray(idata.observed_data["x"].values, dtype=float)
+    options = family.resolve_options(x, json.loads(attrs["options"]))
+    posterior = idata.posterior
+    n_draws = posterior.sizes["draw"]
+    keep = np.unique(np.linspace(0, n_draws - 1, min(max_draws, n_draws)).astype(int))
+    atoms, inverse = np.unique(x, return_inverse=True)
+    rows = []
+    for d in keep:
+        params = {name: _draw_value(posterior[name].values[0, d]) for name in family.params}
+        with np.errstate(all="ignore"):
+            rows.append(family.logpdf(atoms, params, options)[inverse])
+    values = np.asarray(rows)[None, :, :]
+    coords = {"chain": [0], "draw": np.arange(len(keep)), "obs_dim_0": np.arange(x.size)}
+    return xr.Dataset({"x": (("chain", "draw", "obs_dim_0"), values)}, coords=coords)
+
+
+def _draw_value(value) -> float | np.ndarray:
+    """One draw of a variable: a float for scalars, an array for vectors."""
+    value = np.asarray(value, dtype=float)
+    return value if value.ndim else float(value)

@@ -1,0 +1,87 @@
+"""netCDF round trip of report entries and `klmle report` (toolkit.report.results)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit.cli import main
+from toolkit.report import ResultsError, load_results, save_results, write_report
+
+
+@pytest.fixture(scope="module")
+def saved(entries, tmp_path_factory):
+    path = tmp_path_factory.mktemp("results") / "results.nc"
+    save_results(entries, path)
+    return path
+
+
+def _without_images(html: str) -> str:
+    return re.sub(r'src="data:image/png;base64,[^"]*"', 'src=""', html)
+
+
+def test_round_trip_keeps_tables(entries, saved):
+    loaded = load_results(saved)
+    assert [e.key for e in loaded] == [e.key for e in entries]
+    for before, after in zip(entries, loaded, strict=True):
+        assert (before.family, before.dataset, before.source) == (
+            after.family,
+            after.dataset,
+            after.source,
+        )
+        assert before.verdict == after.verdict and before.reasons == after.reasons
+        pd.testing.assert_frame_equal(before.estimates, after.estimates)
+        pd.testing.assert_series_equal(before.se, after.se)
+        pd.testing.assert_frame_equal(before.certificates, after.certificates, check_dtype=False)
+        np.testing.assert_array_equal(before.data, after.data)
+        assert after.has_posterior
+
+
+def test_klmle_report_reproduces_the_report(entries, saved, tmp_path, capsys):
+    direct = write_report(entries, tmp_path / "direct.html", title="t")
+    out = tmp_path / "again.html"
+    assert main(["report", str(saved), "--output", str(out)]) == 0
+    again = out.read_text(encoding="utf-8").replace(f"klmle report: {saved.name}", "t")
+    assert _without_images(again) == _without_images(direct.read_text(encoding="utf-8"))
+    assert str(out) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, b"not a netCDF file at all", b"\x89HDF\r\n\x1a\n" + bytes(200)],
+    ids=["missing", "garbage", "truncated-hdf5"],
+)
+def test_klmle_report_rejects_bad_results(tmp_path, capsys, content):
+    results = tmp_path / "results.nc"
+    if content is not None:
+        results.write_bytes(content)
+    out = tmp_path / "out.html"
+    assert main(["report", str(results), "--output", str(out)]) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("klmle: error:"), err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_foreign_netcdf_is_rejected(tmp_path):
+    import xarray as xr
+
+    path = tmp_path / "other.nc"
+    xr.Dataset({"a": ("x", [1.0, 2.0])}).to_netcdf(path, engine="h5netcdf")
+    with pytest.raises(ResultsError, match="not a klmle results file"):
+        load_results(path)
+
+
+def test_save_is_atomic(entries, tmp_path, monkeypatch):
+    import xarray as xr
+
+    def broken(self, *args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", broken)
+    with pytest.raises(OSError, match="simulated"):
+        save_results(entries, tmp_path / "r.nc")
+    assert list(tmp_path.iterdir()) == []

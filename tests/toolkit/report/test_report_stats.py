@@ -1,0 +1,76 @@
+"""Goodness of fit, information criteria and KL profiles (toolkit.report.stats)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from toolkit.report import stats as report_stats
+
+
+def test_correct_digits():
+    assert report_stats.correct_digits(np.array([2.0]), np.array([2.0])) == 16.0
+    assert report_stats.correct_digits(np.array([1.001]), np.array([1.0])) == pytest.approx(3.0)
+    # the worst parameter counts
+    worst = report_stats.correct_digits(np.array([1.0, 2.02]), np.array([1.0, 2.0]))
+    assert worst == pytest.approx(2.0)
+
+
+def test_anderson_darling_matches_scipy(rng):
+    # Reference: scipy.stats.anderson(x, "norm") evaluates A² at the sample mean
+    # and the ddof=1 standard deviation; the same formula must give the same value.
+    x = np.sort(rng.normal(size=200))
+    dist = stats.norm(x.mean(), x.std(ddof=1))
+    ours = report_stats._anderson_darling(x, dist.cdf)
+    assert ours == pytest.approx(
+        stats.anderson(x, "norm", method="interpolate").statistic, rel=1e-10
+    )
+
+
+def test_merge_small_cells_keeps_totals():
+    observed = np.array([1.0, 3.0, 20.0, 30.0, 4.0, 1.0, 1.0])
+    expected = np.array([0.5, 2.0, 22.0, 29.0, 5.0, 0.8, 0.7])
+    o, e = report_stats._merge_small_cells(observed, expected)
+    assert o.sum() == observed.sum() and e.sum() == pytest.approx(expected.sum())
+    assert np.all(e >= 5.0)
+
+
+def test_information_criteria(entries):
+    entry = entries[3]  # normal: two free parameters
+    loglik = float(entry.by_engine("loglik")["mle"])
+    ic = report_stats.information_criteria(entry.problem, loglik)
+    assert ic["k"] == 2
+    assert ic["AIC"] == pytest.approx(4 - 2 * loglik)
+    assert ic["BIC"] == pytest.approx(2 * np.log(entry.n) - 2 * loglik)
+
+
+def test_goodness_of_fit_kinds(entries):
+    continuous, discrete = entries[0], entries[2]
+    rows = report_stats.goodness_of_fit(
+        continuous.problem, continuous.problem.unflatten(continuous.estimates["mle"].to_dict())
+    ).rows
+    assert [r[0].split()[0] for r in rows] == [
+        "Kolmogorov–Smirnov",
+        "Cramér–von",
+        "Anderson–Darling",
+    ]
+    (chi,) = report_stats.goodness_of_fit(
+        discrete.problem, discrete.problem.unflatten(discrete.estimates["mle"].to_dict())
+    ).rows
+    assert chi[0] == "Pearson χ²" and 0 <= chi[2] <= 1  # Poisson data under a Poisson model
+
+
+def test_profiles_differ_by_a_constant_and_share_the_minimum(entries):
+    for entry in entries:
+        profiles = report_stats.kl_profiles(
+            entry.problem, entry.estimates["mle"].to_dict(), entry.se.to_dict()
+        )
+        assert [p.parameter for p in profiles] == list(entry.estimates.index)
+        centre = report_stats.PROFILE_POINTS // 2
+        for p in profiles:
+            # the grid's centre is the MLE itself; both curves are lowest there
+            assert p.grid[centre] == pytest.approx(entry.estimates.loc[p.parameter, "mle"])
+            assert np.argmin(p.kl) == centre and np.argmin(p.neg_loglik) == centre
+            # KL = −H(p̂) − ℓ/N: the gap is θ-free up to rounding (values are O(1))
+            assert np.ptp(p.neg_loglik - p.kl) < 1e-12

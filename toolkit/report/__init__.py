@@ -1,0 +1,33 @@
+"""Reports: the only part of klmle that draws or writes HTML.
+
+>>> from toolkit.report import entry_from_comparison, write_report, save_results
+>>> entries = [entry_from_comparison(cmp, key="c0", dataset="my data", source="my.csv")]
+>>> write_report(entries, "report.html"); save_results(entries, "report.nc")  # doctest: +SKIP
+
+Nothing is drawn or configured at import time; matplotlib's Agg backend is
+selected inside the drawing functions.
+"""
+
+from toolkit.report.jupyter import comparison_html
+from toolkit.report.real_data import RealDataset, real_datasets
+from toolkit.report.render import render_report, write_report
+from toolkit.report.results import (
+    ReportEntry,
+    ResultsError,
+    entry_from_comparison,
+    load_results,
+    save_results,
+)
+
+__all__ = [
+    "RealDataset",
+    "ReportEntry",
+    "ResultsError",
+    "comparison_html",
+    "entry_from_comparison",
+    "load_results",
+    "real_datasets",
+    "render_report",
+    "save_results",
+    "write_report",
+]

@@ -1,0 +1,110 @@
+"""ArviZ views of the Laplace posterior: posterior and forest plots, summary, az.compare."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit.report.figures import ENGINE_STYLE, _pyplot, encode
+from toolkit.report.results import quiet_warnings
+
+#: Engines drawn as reference lines on the posterior plots.
+REFERENCE_ENGINES = ("mle", "kl", "closed_form", "scipy")
+
+
+def posterior_figure(entry) -> str:
+    """``az.plot_posterior`` of the Laplace approximation, engines' estimates as reference lines."""
+    import arviz as az
+
+    _pyplot()
+    names = list(entry.estimates.index)
+    with quiet_warnings():
+        axes = az.plot_posterior(
+            entry.idata, hdi_prob=0.94, figsize=(4.2 * min(len(names), 3), 3.0), textsize=9
+        )
+    axes = np.atleast_1d(axes).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        for engine in REFERENCE_ENGINES:
+            if engine in entry.estimates.columns and np.isfinite(entry.estimates.loc[name, engine]):
+                ax.axvline(
+                    entry.estimates.loc[name, engine], lw=1.2, label=engine, **_style(engine)
+                )
+    axes[0].legend(fontsize=7, frameon=False, loc="upper left")
+    return encode(axes[0].figure)
+
+
+def forest_figure(entry) -> str:
+    """``az.plot_forest`` (94 % interval of the Laplace posterior) with the engines' estimates."""
+    import arviz as az
+
+    _pyplot()
+    with quiet_warnings():
+        axes = az.plot_forest(
+            entry.idata, combined=True, hdi_prob=0.94, figsize=(6.0, 1.8 + 0.5 * len(entry.se))
+        )
+    ax = np.atleast_1d(axes).ravel()[0]
+    labels = {
+        _plain(t.get_text()): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+    }
+    for engine, marker in (("mle", "o"), ("kl", "x")):
+        for name in entry.estimates.index:
+            y = labels.get(_plain(name))
+            if y is not None:
+                ax.plot(
+                    entry.estimates.loc[name, engine],
+                    y,
+                    marker,
+                    ms=8,
+                    mfc="none",
+                    color=ENGINE_STYLE[engine]["color"],
+                )
+    ax.plot([], [], "o", mfc="none", color=ENGINE_STYLE["mle"]["color"], label="mle")
+    ax.plot([], [], "x", color=ENGINE_STYLE["kl"]["color"], label="kl")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.set_title("94 % HDI of the Laplace posterior, with the estimates", fontsize=9)
+    return encode(ax.figure)
+
+
+def _plain(label: str) -> str:
+    return label.replace(" ", "").replace("\n", "")
+
+
+def _style(engine: str) -> dict:
+    style = ENGINE_STYLE[engine]
+    return {"color": style["color"], "ls": style["ls"]}
+
+
+def posterior_summary(entry) -> pd.DataFrame:
+    """``az.summary`` (statistics only) of the Laplace posterior."""
+    import arviz as az
+
+    with quiet_warnings():
+        return az.summary(entry.idata, kind="stats", hdi_prob=0.94)
+
+
+def elpd_comparison(entries) -> pd.DataFrame | None:
+    """``az.compare`` (PSIS-LOO) of entries fitted to the same data; None if fewer than two."""
+    import arviz as az
+
+    from toolkit.inference_data import posterior_log_likelihood
+
+    models = {}
+    for entry in entries:
+        loglik = posterior_log_likelihood(entry.idata) if entry.has_posterior else None
+        if loglik is None:
+            continue
+        posterior = entry.idata.posterior.isel(draw=_kept(entry, loglik))
+        posterior = posterior.assign_coords(draw=loglik["draw"].values)
+        models[entry.family] = az.InferenceData(posterior=posterior, log_likelihood=loglik)
+    if len(models) < 2:
+        return None
+    with quiet_warnings(), np.errstate(all="ignore"):
+        table = az.compare(models, ic="loo")
+    return table[["rank", "elpd_loo", "p_loo", "elpd_diff", "se", "dse", "weight", "warning"]]
+
+
+def _kept(entry, loglik) -> np.ndarray:
+    """The posterior draws :func:`posterior_log_likelihood` kept (evenly thinned)."""
+    n_draws = entry.idata.posterior.sizes["draw"]
+    kept = loglik.sizes["draw"]
+    return np.unique(np.linspace(0, n_draws - 1, kept).astype(int))

@@ -1,0 +1,173 @@
+"""Figures of one report entry, each returned as a base64 PNG ``data:`` URI.
+
+matplotlib is switched to the Agg backend inside :func:`_figure`, never at
+import time, and every figure is closed once encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+
+from toolkit.report import stats as report_stats
+
+DPI = 90
+ENGINE_STYLE = {
+    "mle": {"color": "#1f77b4", "ls": "-"},
+    "kl": {"color": "#d62728", "ls": "--"},
+    "closed_form": {"color": "#2ca02c", "ls": ":"},
+    "scipy": {"color": "#9467bd", "ls": "-."},
+    "find_map": {"color": "#ff7f0e", "ls": (0, (1, 3))},
+    "map": {"color": "#8c564b", "ls": (0, (5, 2))},
+}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _figure(*args, **kwargs):
+    return _pyplot().subplots(*args, layout="constrained", **kwargs)
+
+
+def encode(fig) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI; the figure is closed."""
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=DPI)
+    finally:
+        plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def fit_figure(entry) -> str:
+    """The data against the fitted density (histogram + curve) or pmf (bars + points)."""
+    problem = entry.problem
+    params = problem.unflatten(entry.estimates["mle"].to_dict())
+    fig, ax = _figure(figsize=(6.4, 3.6))
+    x = problem.data
+    if problem.family.discrete:
+        top = int(x.max())
+        values = np.arange(top + 1)
+        freq = np.bincount(x.astype(int), minlength=top + 1) / x.size
+        ax.bar(values, freq, color="#c6dbef", edgecolor="#6baed6", label="data: p̂(x)")
+        pmf = report_stats.pmf_table(problem, params, top)
+        ax.plot(values, pmf, "o", color="#08306b", label="model at the MLE: q(x; θ̂)")
+        ax.set_ylabel("probability")
+        if top <= 30:
+            ax.set_xticks(values)
+    else:
+        lo, hi = np.quantile(x, [0.005, 0.995])
+        pad = 0.05 * (hi - lo or 1.0)
+        edges = np.histogram_bin_edges(x[(x >= lo) & (x <= hi)], bins="auto")[:61]
+        counts, edges = np.histogram(x, bins=edges)
+        density = counts / (x.size * np.diff(edges))
+        ax.stairs(density, edges, fill=True, color="#c6dbef", label="data (histogram)")
+        grid = np.linspace(max(lo - pad, edges[0] - pad), hi + pad, 400)
+        with np.errstate(all="ignore"):
+            curve = np.exp(problem.family.logpdf(grid, params, problem.options))
+        ax.plot(grid, curve, color="#08306b", lw=2, label="model density at the MLE")
+        ax.set_ylabel("density")
+    ax.set_xlabel("x")
+    ax.set_title(f"{entry.family} fitted to {entry.dataset} (N = {entry.n})")
+    ax.legend(frameon=False)
+    return encode(fig)
+
+
+def profile_figure(entry, profiles) -> str:
+    """KL(p̂‖q_θ) and −ℓ(θ)/N along each parameter, on twin axes offset by H(p̂)."""
+    plt = _pyplot()
+    k = len(profiles)
+    cols = min(k, 3)
+    rows = -(-k // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.6 * cols, 3.9 * rows), squeeze=False, layout="constrained"
+    )
+    for ax, profile in zip(axes.flat, profiles, strict=False):
+        _profile_panel(ax, entry, profile)
+    for ax in list(axes.flat)[k:]:
+        ax.set_visible(False)
+    return encode(fig)
+
+
+def _profile_panel(ax, entry, profile) -> None:
+    ok = np.isfinite(profile.kl) & np.isfinite(profile.neg_loglik)
+    grid, kl, nll = profile.grid[ok], profile.kl[ok], profile.neg_loglik[ok]
+    if grid.size == 0:
+        ax.text(0.5, 0.5, "not finite here", ha="center", transform=ax.transAxes)
+        return
+    offset = float(np.median(nll - kl))  # = H(p̂) (or its estimate): constant in θ
+    ax.plot(grid, kl, color="#d62728", lw=3, alpha=0.6, label="KL(p̂‖q_θ)  (left)")
+    twin = ax.twinx()
+    twin.plot(grid, nll, color="#1f77b4", lw=1.5, ls="--", label="−ℓ(θ)/N  (right)")
+    lo, hi = ax.get_ylim()
+    twin.set_ylim(lo + offset, hi + offset)
+    i_kl, i_nll = int(np.argmin(kl)), int(np.argmin(nll))
+    ax.plot(grid[i_kl], kl[i_kl], "v", color="#d62728", ms=10, label="argmin KL")
+    twin.plot(grid[i_nll], nll[i_nll], "^", color="#1f77b4", ms=8, label="argmin −ℓ/N")
+    for engine in ("mle", "kl"):
+        if engine in entry.estimates.columns:
+            style = ENGINE_STYLE[engine]
+            ax.axvline(entry.estimates.loc[profile.parameter, engine], lw=0.8, **style)
+    ax.set_xlabel(profile.parameter)
+    ax.set_ylabel("KL(p̂‖q_θ)", color="#d62728")
+    twin.set_ylabel("−ℓ(θ)/N", color="#1f77b4")
+    ax.set_title(f"{profile.parameter}: right axis = left + {offset:.4g}", fontsize=9)
+    handles = ax.get_legend_handles_labels()
+    twin_handles = twin.get_legend_handles_labels()
+    ax.legend(
+        handles[0] + twin_handles[0],
+        handles[1] + twin_handles[1],
+        fontsize=7,
+        frameon=False,
+        ncol=2,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22),
+    )
+
+
+def calibration_figure(entry) -> str:
+    """QQ plot (continuous families with scipy quantiles) or PP plot (otherwise)."""
+    problem = entry.problem
+    params = problem.unflatten(entry.estimates["mle"].to_dict())
+    fig, ax = _figure(figsize=(4.2, 4.0))
+    x = np.sort(problem.data)
+    dist = report_stats.frozen_scipy(problem, params)
+    if not problem.family.discrete and dist is not None:
+        theory = dist.ppf((np.arange(1, x.size + 1) - 0.5) / x.size)
+        ax.plot(theory, x, ".", ms=3, color="#08306b")
+        lo, hi = np.nanmin([theory[0], x[0]]), np.nanmax([theory[-1], x[-1]])
+        ax.plot([lo, hi], [lo, hi], color="#999999", lw=1)
+        ax.set_xlabel("model quantile at the MLE")
+        ax.set_ylabel("data quantile")
+        ax.set_title("QQ plot")
+    else:
+        model_cdf, empirical_cdf = _pp_points(problem, params, x)
+        ax.plot(model_cdf, empirical_cdf, "o", ms=4, color="#08306b")
+        ax.plot([0, 1], [0, 1], color="#999999", lw=1)
+        ax.set_xlabel("model CDF at the MLE")
+        ax.set_ylabel("empirical CDF")
+        ax.set_title("PP plot")
+    return encode(fig)
+
+
+def _pp_points(problem, params, sorted_x):
+    values, counts = np.unique(sorted_x, return_counts=True)
+    empirical = np.cumsum(counts) / sorted_x.size
+    if problem.family.discrete:
+        pmf = report_stats.pmf_table(problem, params, int(values.max()))
+        model = np.cumsum(pmf)[values.astype(int)]
+    else:
+        grid = np.linspace(values[0], values[-1], 4000)
+        dens = np.exp(problem.family.logpdf(grid, params, problem.options))
+        cdf = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
+        model = np.interp(values, grid, cdf)
+    return model, empirical

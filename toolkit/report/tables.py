@@ -1,0 +1,154 @@
+"""The report's tables, as HTML, from :class:`~toolkit.report.results.ReportEntry` objects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from toolkit.report import stats as report_stats
+from toolkit.report.html import badge, cell, esc, fmt, frame_table, table
+
+OVERVIEW_HEADERS = (
+    "family",
+    "dataset",
+    "N",
+    "verdict",
+    "max |Δθ|/SE vs mle",
+    "max |Δℓ| vs mle",
+    "KL(p̂‖q) by engine",
+    "correct digits vs closed form",
+    "fit time by engine",
+)
+
+
+def max_se_difference(entry) -> pd.Series:
+    """max over parameters of |θ_engine − θ_mle| / SE, by engine (0 where equal)."""
+    est = entry.estimates
+    diff = est.sub(est["mle"], axis=0).abs()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = diff.div(entry.se, axis=0).where(diff > 0, 0.0)
+    return scaled.max(axis=0)
+
+
+def counted_engines(entry) -> list[str]:
+    """Engines that converged off the boundary: the ones the verdict compares."""
+    certs = entry.certificates
+    ok = certs["converged"].astype(float).fillna(0).astype(bool)
+    if "at_boundary" in certs:
+        ok &= ~certs["at_boundary"].astype(float).fillna(0).astype(bool)
+    return [e for e in entry.estimates.columns if ok[e]]
+
+
+def closed_form_digits(entry) -> dict[str, float]:
+    """Correct digits of each engine's estimates against the closed form, if there is one."""
+    est = entry.estimates
+    if "closed_form" not in est.columns:
+        return {}
+    return {
+        engine: report_stats.correct_digits(est[engine].to_numpy(), est["closed_form"].to_numpy())
+        for engine in est.columns
+        if engine != "closed_form"
+    }
+
+
+def overview_row(entry) -> list[str]:
+    """One overview row: the entry's verdict, worst differences, KL, digits and times."""
+    counted = counted_engines(entry)
+    others = [e for e in counted if e != "mle"]
+    worst_se = float(max_se_difference(entry)[others].max()) if others else 0.0
+    loglik = entry.by_engine("loglik")
+    worst_ll = float((loglik - loglik["mle"])[counted].abs().max())
+    skipped = [e for e in entry.estimates.columns if e not in counted]
+    note = f"<br>not counted: {esc(', '.join(skipped))}" if skipped else ""
+    kl = entry.by_engine("kl")
+    seconds = entry.by_engine("cert_seconds")
+    digits = closed_form_digits(entry)
+    anchor = f'<a href="#{esc(entry.key)}">{esc(entry.family)}</a>'
+    return [
+        f'<td data-sort="{esc(entry.family)}">{anchor}</td>',
+        cell(entry.dataset),
+        cell(entry.n),
+        f'<td data-sort="{esc(entry.verdict)}">{badge(entry.verdict)}</td>',
+        cell(f"{esc(fmt(worst_se, 3))}{note}", raw=True, sort=worst_se),
+        cell(worst_ll, 3),
+        _stacked(kl, 6, sort=kl.get("mle", np.nan)),
+        _stacked(pd.Series(digits), 3, sort=digits.get("mle", np.nan)) if digits else cell("–"),
+        _stacked(seconds * 1e3, 4, unit=" ms", sort=float(seconds.sum())),
+    ]
+
+
+def _stacked(values: pd.Series, digits: int, *, unit: str = "", sort: float) -> str:
+    lines = "<br>".join(f"{esc(k)} {esc(fmt(v, digits))}{esc(unit)}" for k, v in values.items())
+    return cell(lines, raw=True, sort=float(sort), cls="small")
+
+
+def overview_table(entries) -> str:
+    """Sortable overview: one row per family × dataset."""
+    rows = [overview_row(e) for e in entries]
+    return table(OVERVIEW_HEADERS, rows, cls="sortable overview")
+
+
+def parameter_table(entry) -> str:
+    """Estimates by engine and SE, then log-likelihood and KL rows (as Comparison.table())."""
+    frame = entry.estimates.copy()
+    frame["SE at the MLE"] = entry.se
+    extra = pd.DataFrame(
+        [entry.by_engine("loglik"), entry.by_engine("kl")], index=["log-likelihood ℓ", "KL(p̂‖q)"]
+    )
+    return frame_table(pd.concat([frame, extra]), digits=10, cls="params")
+
+
+def gof_table(entry) -> str:
+    """Goodness of fit at the MLE, and AIC / BIC."""
+    problem = entry.problem
+    params = problem.unflatten(entry.estimates["mle"].to_dict())
+    gof = report_stats.goodness_of_fit(problem, params)
+    ic = report_stats.information_criteria(problem, float(entry.by_engine("loglik")["mle"]))
+    rows = [[cell(name), cell(stat, 5), cell(p, 4), cell(note)] for name, stat, p, note in gof.rows]
+    rows.append([cell("AIC"), cell(ic["AIC"], 8), cell("–"), cell(f"k = {int(ic['k'])}")])
+    rows.append([cell("BIC"), cell(ic["BIC"], 8), cell("–"), cell(f"N = {problem.n}")])
+    return table(("statistic", "value", "p-value", "note"), rows, cls="gof")
+
+
+def certificate_table(entry) -> str:
+    """Each engine's convergence certificate."""
+    certs = entry.certificates.copy()
+    for column in ("hessian_pd", "converged", "at_boundary"):
+        if column in certs:
+            certs[column] = certs[column].map(_yes_no)
+    if "seconds" in certs:
+        certs["seconds"] = certs["seconds"].astype(float)
+    return frame_table(certs, digits=3, cls="certs")
+
+
+def _yes_no(value) -> str:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return "–" if np.isnan(value) else ("yes" if value else "no")
+
+
+def aic_ranking(entries) -> str:
+    """Families fitted to the same data, ranked by AIC (lower is better)."""
+    rows = []
+    for entry in entries:
+        ic = report_stats.information_criteria(
+            entry.problem, float(entry.by_engine("loglik")["mle"])
+        )
+        rows.append((entry.family, ic["k"], float(entry.by_engine("loglik")["mle"]), ic))
+    rows.sort(key=lambda r: r[3]["AIC"])
+    best = rows[0][3]["AIC"]
+    html_rows = [
+        [
+            cell(f),
+            cell(int(k)),
+            cell(ll, 7),
+            cell(ic["AIC"], 7),
+            cell(ic["AIC"] - best, 4),
+            cell(ic["BIC"], 7),
+        ]
+        for f, k, ll, ic in rows
+    ]
+    headers = ("family", "k", "log-likelihood", "AIC", "ΔAIC", "BIC")
+    return table(headers, html_rows, cls="sortable ranking", caption="Ranked by AIC")
