@@ -1,8 +1,10 @@
 """Reports: the only part of klmle that draws or writes HTML.
 
->>> from toolkit.report import entry_from_comparison, write_report, save_results
->>> entries = [entry_from_comparison(cmp, key="c0", dataset="my data", source="my.csv")]
->>> write_report(entries, "report.html"); save_results(entries, "report.nc")  # doctest: +SKIP
+    from toolkit.report import entry_from_comparison, save_results, write_report
+
+    entries = [entry_from_comparison(cmp, key="c0", dataset="my data", source="my.csv")]
+    write_report(entries, "report.html")
+    save_results(entries, "report.nc")
 
 Nothing is drawn or configured at import time; matplotlib's Agg backend is
 selected inside the drawing functions.
