@@ -74,3 +74,18 @@ def test_profiles_differ_by_a_constant_and_share_the_minimum(entries):
             assert np.argmin(p.kl) == centre and np.argmin(p.neg_loglik) == centre
             # KL = −H(p̂) − ℓ/N: the gap is θ-free up to rounding (values are O(1))
             assert np.ptp(p.neg_loglik - p.kl) < 1e-12
+
+
+def test_digits_of_a_set_valued_mle_count_the_whole_set():
+    # Laplace at even N: any location between the middle order statistics is an MLE,
+    # so an engine inside that interval has all its digits right, whatever the midpoint.
+    import toolkit
+    from toolkit.report import entry_from_comparison
+    from toolkit.report.tables import closed_form_digits
+
+    x = np.random.default_rng(1).laplace(1.0, 2.0, 500)
+    cmp = toolkit.compare("laplace", x)
+    lo, hi = cmp.problem.family.argmax_set(cmp.problem.data, {})["mu"]
+    assert lo < hi and cmp.estimates.loc["mu", "mle"] != cmp.estimates.loc["mu", "closed_form"]
+    digits = closed_form_digits(entry_from_comparison(cmp, key="c0", dataset="d", source="s"))
+    assert digits["mle"] >= 10 and digits["kl"] >= 8
