@@ -15,7 +15,7 @@ from models.family import Family, Option
 
 __all__ = ["Family", "Option", "families", "get_family"]
 
-_SUBPACKAGES = ("models.univariate",)
+_SUBPACKAGES = ("models.univariate", "models.multivariate", "models.regression")
 
 
 @cache

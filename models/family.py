@@ -13,14 +13,19 @@ has to branch on a family's name:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-#: Parameter domains, each with the flat prior the PyMC model puts on it.
-DOMAINS = ("real", "positive", "unit", "simplex")
+#: Parameter domains, each with the flat prior the PyMC model puts on it. "ordered" is a
+#: strictly increasing vector (mixture means: no label switching); "cholesky" is the
+#: lower-triangular Cholesky factor of a covariance with a positive diagonal, stored as
+#: its packed lower triangle in row-major order (numpy's ``tril_indices``, PyMC's
+#: ``expand_packed_triangular``) and given to the PyMC distribution as the matrix.
+DOMAINS = ("real", "positive", "unit", "simplex", "ordered", "cholesky")
 
 Params = Mapping[str, Any]
 Options = Mapping[str, Any]
@@ -35,6 +40,34 @@ def positive_integer(value: Any) -> int:
     if not number.is_integer() or number < 1:
         raise ValueError(f"expected a positive integer, got {value!r}")
     return int(number)
+
+
+def packed_size(d: int) -> int:
+    """Entries of the packed lower triangle of a d × d matrix: d(d+1)/2."""
+    return d * (d + 1) // 2
+
+
+def triangle_order(size: int) -> int:
+    """The d of a packed lower triangle with ``size`` entries; a ValueError otherwise."""
+    d = (math.isqrt(8 * size + 1) - 1) // 2
+    if packed_size(d) != size:
+        raise ValueError(f"{size} values are not a packed lower triangle")
+    return d
+
+
+def unpack_lower(packed) -> np.ndarray:
+    """The lower-triangular matrix of a packed row-major lower triangle (numpy)."""
+    packed = np.asarray(packed, dtype=float)
+    d = triangle_order(packed.size)
+    out = np.zeros((d, d))
+    out[np.tril_indices(d)] = packed
+    return out
+
+
+def pack_lower(matrix) -> np.ndarray:
+    """The packed row-major lower triangle of a square matrix."""
+    matrix = np.asarray(matrix, dtype=float)
+    return matrix[np.tril_indices(matrix.shape[0])]
 
 
 @dataclass(frozen=True)
@@ -58,6 +91,10 @@ class Family:
     (name -> one of :data:`DOMAINS`). ``scipy_dist`` and ``to_scipy`` give the
     independent log-density and the simulator; ``logpdf``/``simulate`` override
     them where scipy.stats has no such distribution.
+
+    ``data_ndim`` is 1 for one value per observation and 2 for a row of d values
+    per observation (an N × d array); a family with ``data_ndim=2`` declares an
+    option ``d``, the number of columns, defaulting to the data's.
     """
 
     name: str
@@ -86,6 +123,15 @@ class Family:
     argmax_set: Callable[[np.ndarray, Options], dict[str, tuple[float, float]]] | None = None
     #: The log-density is not twice differentiable in these parameters.
     nonsmooth: tuple[str, ...] = ()
+    #: 1: one value per observation; 2: one row of ``d`` values per observation.
+    data_ndim: int = 1
+    #: A data-driven starting point for both optimisers (natural space), for likelihoods
+    #: with several local maxima; otherwise PyMC's initial point and the KL engine's origin.
+    start: Callable[[np.ndarray, Options], Params] | None = None
+    #: Returns a sentence when fitted parameters sit at a degenerate point where the
+    #: likelihood is unbounded (a mixture component collapsed onto one value); engines
+    #: then report the fit as on the boundary.
+    degenerate_fit: Callable[[np.ndarray, Params, Options], str | None] | None = None
 
     def __post_init__(self) -> None:
         bad = {p: d for p, d in self.domains.items() if d not in DOMAINS}
@@ -95,6 +141,10 @@ class Family:
             self.logpdf_override is None or self.simulate_override is None
         ):
             raise ValueError(f"family {self.name!r}: give scipy_dist or both overrides")
+        if self.data_ndim not in (1, 2):
+            raise ValueError(f"family {self.name!r}: data_ndim must be 1 or 2")
+        if self.data_ndim == 2 and "d" not in {o.name for o in self.options}:
+            raise ValueError(f"family {self.name!r}: data_ndim=2 needs an option 'd' (columns)")
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -127,6 +177,20 @@ class Family:
             if name not in resolved:
                 raise ValueError(f"family {self.name!r} needs option {name!r}: {opt.help}")
         return resolved
+
+    def pymc_arguments(self, params: Params, options: Options) -> dict[str, Any]:
+        """Keywords of the PyMC distribution: the parameters (a "cholesky" one expanded to
+        its lower-triangular matrix) and the options passed to PyMC."""
+        import pymc as pm
+
+        out = {}
+        for name, value in params.items():
+            if self.domains[name] == "cholesky":
+                size = value.type.shape[-1] if hasattr(value, "type") else np.size(value)
+                value = pm.expand_packed_triangular(triangle_order(size), value, lower=True)
+            out[name] = value
+        out.update({o.name: options[o.name] for o in self.options if o.to_pymc})
+        return out
 
     def logpdf(self, x: np.ndarray, params: Params, options: Options) -> np.ndarray:
         """Log-density (or log-mass) from scipy.stats: independent of PyMC."""

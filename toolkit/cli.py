@@ -10,16 +10,15 @@ klmle report RESULTS.nc [--output]   re-render a report from saved results, with
 from __future__ import annotations
 
 import argparse
-import contextlib
-import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataError
+from toolkit.quiet import quiet
 
 DEMO_N = 2000
 DEMO_SEED = 20261121
@@ -60,11 +59,27 @@ def _parser() -> argparse.ArgumentParser:
     fit = commands.add_parser("fit", help="compare the engines on one column of a CSV file")
     fit.add_argument("file", help="CSV file with a header row")
     fit.add_argument("--family", required=True, choices=list(families()), metavar="NAME")
-    fit.add_argument("--column", help="column to fit (needed when the file has several)")
+    fit.add_argument(
+        "--column",
+        action="append",
+        help="column to fit (needed when the file has several); multivariate families: "
+        "repeat it, one per dimension (default: every numeric column)",
+    )
+    fit.add_argument("--y", metavar="COL", help="regression families: the response column")
+    fit.add_argument(
+        "--x",
+        metavar="COL",
+        action="append",
+        help="regression families: a covariate column (repeat; default: all other columns)",
+    )
+    fit.add_argument(
+        "--no-intercept", action="store_true", help="regression families: no intercept column"
+    )
     fit.add_argument("--tolerance", type=float, default=None, help="agreement tolerance in SE")
     for option in _family_options():
         fit.add_argument(f"--{option.name}", help=option.help)
     fit.add_argument("--report", metavar="PATH", help="write an HTML report (and PATH.nc)")
+    _add_posterior_argument(fit)
     fit.set_defaults(run=_run_fit)
 
     demo = commands.add_parser(
@@ -72,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--n", type=int, default=DEMO_N, help="observations per simulated family")
     demo.add_argument("--seed", type=int, default=DEMO_SEED)
+    _add_posterior_argument(demo)
     demo.add_argument(
         "--output",
         default=DEMO_OUTPUT,
@@ -119,12 +135,14 @@ def _run_fit(args) -> int:
     from toolkit.compare import DEFAULT_TOLERANCE, compare
 
     family = get_family(args.family)
-    data = read_column(args.file, args.column)
+    if _is_regression(family):
+        return _run_fit_regression(args, family)
+    data, label = _read_data(args, family)
     options = {
         o.name: getattr(args, o.name) for o in family.options if getattr(args, o.name) is not None
     }
     tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
-    with _quiet(), _progress() as progress:
+    with quiet(), _progress() as progress:
         task = progress.add_task(f"fitting {family.name}", total=None)
         cmp = compare(family.name, data, tolerance=tolerance, **options)
         progress.remove_task(task)
@@ -132,11 +150,76 @@ def _run_fit(args) -> int:
     if args.report:
         from toolkit.report import entry_from_comparison
 
-        column = args.column or str(pd.read_csv(args.file, nrows=0).columns[0])
         entry = entry_from_comparison(
-            cmp, key="c00", dataset=column, source=f"column “{column}” of {args.file}"
+            cmp,
+            key="c00",
+            dataset=label,
+            source=f"column “{label}” of {args.file}",
+            posterior=args.posterior,
         )
         _write_outputs([entry], Path(args.report), title=f"klmle: {family.name} on {args.file}")
+    return 0
+
+
+def _add_posterior_argument(parser) -> None:
+    from toolkit.posterior_sampling import POSTERIORS
+
+    parser.add_argument(
+        "--posterior",
+        choices=POSTERIORS,
+        default="laplace",
+        help="the report's posterior: Laplace approximation at the MLE (default) or NUTS",
+    )
+
+
+def _read_data(args, family):
+    """The data for a non-regression family, and a label naming its column(s)."""
+    if family.data_ndim == 2:
+        from toolkit.multivariate_io import select_columns
+
+        frame = select_columns(read_frame(args.file), args.column, args.file)
+        return frame, ", ".join(map(str, frame.columns))
+    if args.column and len(args.column) > 1:
+        raise UserError(f"{family.name} fits one column; got --column {len(args.column)} times")
+    column = args.column[0] if args.column else None
+    frame = read_frame(args.file)
+    data = read_column(args.file, column, frame)
+    return data, column or str(frame.columns[0])
+
+
+def _is_regression(family) -> bool:
+    from models.regression.declaration import RegressionFamily
+
+    return isinstance(family, RegressionFamily)
+
+
+def _run_fit_regression(args, family) -> int:
+    """``klmle fit FILE --family <regression> --y COL [--x COL ...]``."""
+    from toolkit.compare import DEFAULT_TOLERANCE, compare
+
+    if family.mean_function:
+        raise UserError(
+            f"{family.name} needs a Python mean function f(x, theta, math): use "
+            "toolkit.compare() from Python"
+        )
+    if args.y is None:
+        raise UserError(f"{family.name} needs --y COL, the response column")
+    if args.report:
+        raise UserError(f"--report is not available for regression families yet ({family.name})")
+    frame = read_frame(args.file)
+    tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
+    with quiet(), _progress() as progress:
+        task = progress.add_task(f"fitting {family.name}", total=None)
+        cmp = compare(
+            family.name,
+            frame,
+            tolerance=tolerance,
+            y=args.y,
+            x=args.x,
+            intercept=not args.no_intercept,
+        )
+        progress.remove_task(task)
+    print(format_comparison(cmp, source=f"{args.file}"))
     return 0
 
 
@@ -155,14 +238,15 @@ def _run_demo(args) -> int:
         data = dataset.load()
         jobs.extend((f, dataset.name, dataset.source, data, {}) for f in dataset.families)
     entries = []
-    with _quiet(), _progress() as progress:
+    with quiet(), _progress() as progress:
         task = progress.add_task("fitting", total=len(jobs))
         for i, (name, dataset, source, data, options) in enumerate(jobs):
             progress.update(task, description=f"fitting {name} on {dataset}")
             cmp = compare(name, data, **options)
-            entries.append(
-                entry_from_comparison(cmp, key=f"c{i:02d}", dataset=dataset, source=source)
+            entry = entry_from_comparison(
+                cmp, key=f"c{i:02d}", dataset=dataset, source=source, posterior=args.posterior
             )
+            entries.append(entry)
             progress.advance(task)
     _write_outputs(
         entries, Path(args.output), title="klmle demo: KL minimisation is maximum likelihood"
@@ -175,7 +259,7 @@ def _run_report(args) -> int:
 
     results = Path(args.results)
     output = Path(args.output) if args.output else results.with_suffix(".html")
-    with _quiet():
+    with quiet():
         entries = load_results(results)
     _write_outputs(entries, output, title=f"klmle report: {results.name}", save=False)
     return 0
@@ -187,7 +271,7 @@ def _write_outputs(entries, html_path: Path, *, title: str, save: bool = True) -
 
     if html_path.suffix.lower() == ".nc":
         raise UserError(f"the report path must not end in .nc: {html_path}")
-    with _quiet(), _progress() as progress:
+    with quiet(), _progress() as progress:
         task = progress.add_task("drawing the report", total=len(entries))
         if save:
             nc_path = save_results(entries, html_path.with_suffix(".nc"))
@@ -200,23 +284,6 @@ def _write_outputs(entries, html_path: Path, *, title: str, save: bool = True) -
     print(f"report: {html_path}")
     if save:
         print(f"results: {nc_path}")
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Keep PyTensor, PyMC and ArviZ warnings and log lines off the user's terminal."""
-    from toolkit.report.results import quiet_warnings
-
-    loggers = [logging.getLogger(name) for name in ("pymc", "pytensor", "arviz")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        with quiet_warnings():
-            yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 def _progress():
@@ -236,19 +303,9 @@ def _progress():
     )
 
 
-def read_column(path: str, column: str | None) -> np.ndarray:
-    """One numeric column of a CSV file, with errors a user can act on."""
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"no such file: {path}") from None
-    except (
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        UnicodeDecodeError,
-        IsADirectoryError,
-    ) as err:
-        raise UserError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from None
+def read_column(path: str, column: str | None, frame: pd.DataFrame | None = None) -> np.ndarray:
+    """One column of a CSV file (``frame``: already read), with errors a user can act on."""
+    frame = read_frame(path) if frame is None else frame
     if column is None:
         if frame.shape[1] != 1:
             raise UserError(
@@ -259,6 +316,21 @@ def read_column(path: str, column: str | None) -> np.ndarray:
     if column not in frame.columns:
         raise UserError(f"{path} has no column {column!r}; columns: {list(frame.columns)}")
     return frame[column].to_numpy()
+
+
+def read_frame(path: str) -> pd.DataFrame:
+    """A CSV file with a header row, with errors a user can act on."""
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise UserError(f"no such file: {path}") from None
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        IsADirectoryError,
+    ) as err:
+        raise UserError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from None
 
 
 def format_comparison(cmp, source: str) -> str:

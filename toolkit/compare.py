@@ -79,11 +79,15 @@ class Comparison:
         extra = pd.DataFrame([self.loglik, self.kl], index=["loglik", "KL(p̂‖q)"])
         return pd.concat([table, extra])
 
-    def to_inference_data(self):
-        """The comparison as ``arviz.InferenceData`` (see :mod:`toolkit.inference_data`)."""
+    def to_inference_data(self, posterior: str = "laplace", seed: int = 0):
+        """The comparison as ``arviz.InferenceData`` (see :mod:`toolkit.inference_data`).
+
+        ``posterior`` is "laplace" (the normal approximation at the MLE) or
+        "nuts" (PyMC's NUTS on the model itself: slower, exact up to Monte Carlo).
+        """
         from toolkit.inference_data import comparison_to_inference_data
 
-        return comparison_to_inference_data(self)
+        return comparison_to_inference_data(self, seed=seed, posterior=posterior)
 
     def _repr_html_(self) -> str:
         verdict = "agree" if self.agree else self.verdict
@@ -120,6 +124,7 @@ def compare(model: Any, data: Any = None, *, tolerance: float = DEFAULT_TOLERANC
     (True, True)
     """
     from models import get_family
+    from models.regression.declaration import RegressionFamily
     from toolkit.validation import validate_family_data
 
     if not isinstance(model, str) and not _is_pymc_model(model):
@@ -137,7 +142,12 @@ def compare(model: Any, data: Any = None, *, tolerance: float = DEFAULT_TOLERANC
         if data is not None:
             raise ValueError("a pm.Model carries its own observed data: do not pass data")
         return compare_model(model, tolerance=tolerance, **options)
-    problem = validate_family_data(get_family(model), data, options)
+    family = get_family(model)
+    if isinstance(family, RegressionFamily):
+        from toolkit.regression_compare import compare_regression
+
+        return compare_regression(family, data, tolerance=tolerance, **options)
+    problem = validate_family_data(family, data, options)
     return compare_problem(problem, tolerance=tolerance)
 
 

@@ -3,7 +3,8 @@
 Groups: ``observed_data`` (the data), ``log_likelihood`` (pointwise, at the
 MLE, as one chain of one draw), ``posterior`` (a Laplace approximation at the
 MLE: draws from the normal with the inverse observed information as
-covariance, in PyMC's unconstrained space, mapped back to the natural one),
+covariance, in PyMC's unconstrained space, mapped back to the natural one;
+or, with ``posterior="nuts"``, PyMC's NUTS draws from the model itself),
 and ``comparison`` (estimates by engine and parameter, standard errors,
 log-likelihood and KL by engine, certificates). The attributes carry the
 verdict, so a saved file is enough to render the report again.
@@ -16,32 +17,42 @@ import json
 import numpy as np
 import xarray as xr
 
+from toolkit.posterior_sampling import check_posterior, nuts_posterior
+
 #: Draws of the Laplace approximation kept in the posterior group.
 LAPLACE_DRAWS = 1000
 
 
-def comparison_to_inference_data(cmp, *, seed: int = 0):
+def comparison_to_inference_data(cmp, *, seed: int = 0, posterior: str = "laplace"):
+    """Groups described in the module docstring; ``posterior``: "laplace" or "nuts"."""
     import arviz as az
 
+    check_posterior(posterior)
     problem = cmp.problem
+    if not hasattr(problem, "family"):
+        return az.InferenceData(**model_groups(cmp, seed=seed, posterior=posterior))
     params = problem.unflatten(cmp.fits["mle"].estimates)
     pointwise = problem.family.logpdf(problem.data, params, problem.options)
     obs = {"obs_dim_0": np.arange(problem.n)}
+    dims = ("obs_dim_0", "x_dim_0")[: problem.data.ndim]
     groups = {
-        "observed_data": xr.Dataset({"x": ("obs_dim_0", problem.data)}, coords=obs),
+        "observed_data": xr.Dataset({"x": (dims, problem.data)}, coords=obs),
         "log_likelihood": xr.Dataset(
             {"x": (("chain", "draw", "obs_dim_0"), pointwise[None, None, :])},
             coords={"chain": [0], "draw": [0], **obs},
         ),
-        "comparison": comparison_dataset(cmp),
+        "comparison": comparison_dataset(cmp, posterior),
     }
-    posterior = laplace_posterior(cmp, seed=seed)
-    if posterior is not None:
-        groups["posterior"] = posterior
+    if posterior == "nuts":
+        from toolkit.engines.pymc_model import compiled_model
+
+        groups["posterior"] = nuts_posterior(compiled_model(problem).model, seed=seed)
+    elif (draws := laplace_posterior(cmp, seed=seed)) is not None:
+        groups["posterior"] = draws
     return az.InferenceData(**groups)
 
 
-def comparison_dataset(cmp) -> xr.Dataset:
+def comparison_dataset(cmp, posterior: str = "laplace") -> xr.Dataset:
     """Tables of the comparison as one dataset, with the verdict in its attributes."""
     certificates = cmp.certificates()
     engines = list(cmp.estimates.columns)
@@ -66,14 +77,85 @@ def comparison_dataset(cmp) -> xr.Dataset:
         "reasons": json.dumps(list(cmp.reasons)),
         "tolerance": cmp.tolerance,
         "kl_note": cmp.kl_note,
-        "options": json.dumps(cmp.problem.options),
+        "options": json.dumps(getattr(cmp.problem, "options", {})),
+        "posterior": posterior,
     }
     coords = {"parameter": list(cmp.estimates.index), "engine": engines}
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def problem_family(cmp) -> str:
-    return cmp.problem.family.name
+    """The catalog family's name; for a user's model, its label."""
+    family = getattr(cmp.problem, "family", None)
+    if family is not None:
+        return family.name
+    regression = getattr(cmp.problem, "regression", None)
+    return cmp.label.split(":")[0] if regression is not None else cmp.label
+
+
+def model_groups(cmp, *, seed: int = 0, posterior: str = "laplace") -> dict[str, xr.Dataset]:
+    """Groups for a ``pm.Model`` or regression comparison (a ``ModelProblem``).
+
+    ``observed_data`` holds each observed variable and each covariate by its
+    PyMC name (the design ``X`` with a ``column`` coordinate for regression
+    families); ``log_likelihood`` the row log-densities at the MLE (the KL
+    engine's density: the family's independent one, or PyMC's); ``posterior``
+    a Laplace approximation in PyMC's unconstrained space mapped back.
+    """
+    problem = cmp.problem
+    obs = {"obs_dim_0": np.arange(problem.n)}
+    observed = {}
+    for rv in problem.model.observed_RVs:
+        from toolkit.engines.model_problem import _value
+
+        y = np.asarray(_value(problem.model.rvs_to_values[rv]))
+        y2 = y.reshape(len(y), -1) if y.ndim else y.reshape(1, 1)
+        observed[rv.name] = (("obs_dim_0",), y2[:, 0]) if y2.shape[1] == 1 else (
+            ("obs_dim_0", f"{rv.name}_dim_1"), y2)  # fmt: skip
+    columns = {}
+    for name, x in problem.covariates.items():
+        x2 = x.reshape(len(x), -1)
+        dim = f"{name}_dim_1"
+        if problem.regression is not None and x2.shape[1] == len(problem.regression.columns):
+            dim, columns[dim] = "column", list(problem.regression.columns)
+        observed[name] = (("obs_dim_0", dim), x2) if x.ndim > 1 else (("obs_dim_0",), x)
+    z = cmp.fits["mle"].details["z"]
+    with np.errstate(all="ignore"):
+        rows = np.asarray(problem.row_logp(z), dtype=float)
+    groups = {
+        "observed_data": xr.Dataset(observed, coords={**obs, **columns}),
+        "log_likelihood": xr.Dataset(
+            {"rows": (("chain", "draw", "obs_dim_0"), rows[None, None, :])},
+            coords={"chain": [0], "draw": [0], "obs_dim_0": np.arange(len(rows))},
+        ),
+        "comparison": comparison_dataset(cmp, posterior),
+    }
+    if posterior == "nuts":
+        groups["posterior"] = nuts_posterior(problem.model, seed=seed)
+    elif (draws := _model_laplace(cmp, z, seed)) is not None:
+        groups["posterior"] = draws
+    return groups
+
+
+def _model_laplace(cmp, z, seed: int, draws: int = LAPLACE_DRAWS) -> xr.Dataset | None:
+    information = cmp.fits["mle"].details.get("information")
+    try:
+        chol = np.linalg.cholesky(np.linalg.inv(information))
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    rng = np.random.default_rng(seed)
+    samples = z + rng.standard_normal((draws, len(z))) @ chol.T
+    compiled = cmp.problem.compiled
+    natural = np.array([compiled.natural(s) for s in samples])
+    data = {}
+    for rv in cmp.problem.model.free_RVs:
+        idx = compiled.coordinates[rv.name]
+        block = natural[:, idx]
+        if len(idx) == 1 and cmp.problem.names.count(rv.name):
+            data[rv.name] = (("chain", "draw"), block[None, :, 0])
+        else:
+            data[rv.name] = (("chain", "draw", f"{rv.name}_dim_0"), block[None])
+    return xr.Dataset(data, coords={"chain": [0], "draw": np.arange(draws)})
 
 
 def laplace_posterior(cmp, *, seed: int = 0, draws: int = LAPLACE_DRAWS) -> xr.Dataset | None:
@@ -133,14 +215,15 @@ def posterior_log_likelihood(idata, *, max_draws: int = 500) -> xr.Dataset | Non
     posterior = idata.posterior
     n_draws = posterior.sizes["draw"]
     keep = np.unique(np.linspace(0, n_draws - 1, min(max_draws, n_draws)).astype(int))
-    atoms, inverse = np.unique(x, return_inverse=True)
+    atoms, inverse = np.unique(x, axis=0 if x.ndim == 2 else None, return_inverse=True)
+    inverse = inverse.ravel()
     rows = []
     for d in keep:
         params = {name: _draw_value(posterior[name].values[0, d]) for name in family.params}
         with np.errstate(all="ignore"):
             rows.append(family.logpdf(atoms, params, options)[inverse])
     values = np.asarray(rows)[None, :, :]
-    coords = {"chain": [0], "draw": np.arange(len(keep)), "obs_dim_0": np.arange(x.size)}
+    coords = {"chain": [0], "draw": np.arange(len(keep)), "obs_dim_0": np.arange(len(x))}
     return xr.Dataset({"x": (("chain", "draw", "obs_dim_0"), values)}, coords=coords)
 
 

@@ -59,19 +59,51 @@ def compare_model(
     >>> bool(cmp.agree), float(round(cmp.estimates.loc["mu", "kl"], 8))
     (True, 2.0)
     """
-    from toolkit.compare import Comparison, _verdict
-    from toolkit.engines.model_fit import fit_find_map, fit_kl, fit_newton, kl_objective, starts
     from toolkit.engines.model_problem import model_problem
 
     if not (isinstance(n_starts, int) and n_starts >= 0):
         raise ValueError(f"n_starts must be a non-negative integer, got {n_starts!r}")
     problem = model_problem(model)
+    return compare_model_problem(problem, tolerance=tolerance, n_starts=n_starts, seed=seed)
+
+
+def compare_model_problem(
+    problem,
+    *,
+    tolerance: float,
+    n_starts: int,
+    seed: int,
+    closed_form=None,
+):
+    """Run the engines on a checked :class:`~toolkit.engines.model_problem.ModelProblem`.
+
+    ``closed_form`` is a callable returning natural estimates by flat name; its
+    answer is shown as the ``closed_form`` column, certified as a stationary point.
+    """
+    import time
+
+    from toolkit.compare import Comparison, _verdict
+    from toolkit.engines.model_fit import (
+        fit_find_map,
+        fit_kl,
+        fit_newton,
+        fit_reference,
+        kl_objective,
+        starts,
+    )
+
     find_map, z_map = fit_find_map(problem)
     starting = starts(problem, n_starts, seed)
     fits = {"find_map": find_map}
     fits["mle"] = fit_newton(problem, "mle", [z_map, *starting])
     fits["kl"] = fit_kl(problem, starting)
     _raise_if_no_mle(problem, fits)
+    if closed_form is not None:
+        t0 = time.perf_counter()
+        estimates = closed_form()
+        fits["closed_form"] = fit_reference(
+            problem, "closed_form", estimates, time.perf_counter() - t0
+        )
     if problem.has_priors:
         fits["map"] = fit_newton(problem, "map", [z_map, *starting])
     names = problem.names
@@ -103,10 +135,16 @@ def compare_model(
         reasons=tuple(reasons),
         fits=fits,
         tolerance=tolerance,
-        kl_note=f"{note}; log-density: PyMC's (not an independent implementation)",
+        kl_note=f"{note}; log-density: {_density_note(problem)}",
         problem=problem,
         covariance=covariance,
     )
+
+
+def _density_note(problem) -> str:
+    if problem.density is None:
+        return "PyMC's (not an independent implementation)"
+    return problem.density_label
 
 
 def _z(fit, z_map) -> np.ndarray:

@@ -5,8 +5,9 @@ import pymc as pm
 import pytest
 
 import models
+from models.regression.declaration import RegressionFamily
 
-FAMILIES = models.families()
+FAMILIES = {n: f for n, f in models.families().items() if not isinstance(f, RegressionFamily)}
 ALL = pytest.mark.parametrize("name", list(FAMILIES))
 
 
@@ -21,8 +22,7 @@ def _pymc_dist(fam, params, options):
     # into a float32 constant, and PyMC then computes constants like log(2π)/2 in float32
     # (errors ≈ 2e-9 in the log-density).
     params = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
-    pymc_options = {o.name: options[o.name] for o in fam.options if o.to_pymc}
-    return getattr(pm, fam.pymc_dist).dist(**params, **pymc_options)
+    return getattr(pm, fam.pymc_dist).dist(**fam.pymc_arguments(params, options))
 
 
 def _demo(fam, rng, n):
@@ -55,7 +55,7 @@ def test_logpdf_matches_pymc(name, rng):
 def test_simulate_gives_n_values_in_support(name, rng):
     fam = FAMILIES[name]
     x, options = _demo(fam, rng, 1000)
-    assert np.shape(x) == (1000,)
+    assert np.shape(x) == ((1000,) if fam.data_ndim == 1 else (1000, options["d"]))
     assert np.all(fam.in_support(x, options))
 
 
@@ -136,6 +136,9 @@ DEGENERATE = [
     ("negative_binomial", np.tile([3.0, 4.0, 5.0], 20)),  # variance below the mean
     ("negative_binomial", np.tile([0.0, 2.0], 25)),  # variance equal to the mean
     ("categorical", np.array([0, 1, 1, 3, 3, 3])),  # demo k = 4: category 2 never occurs
+    ("gaussian_mixture", np.tile([0.0, 1.0, 5.0, 6.0], 25)),  # 4 values, 5 free parameters
+    ("mv_normal", np.arange(9.0).reshape(3, 3)),  # N = d = 3: singular sample covariance
+    ("mv_normal", np.column_stack([np.arange(10.0), np.arange(10.0) ** 2, 2 * np.arange(10.0)])),
 ]
 
 
@@ -173,3 +176,20 @@ def test_argmax_set_is_flat_and_maximal(name, n, rng):
         step = 1e-6 * (1 + abs(hi))
         assert loglik(lo - step) < inside[0]
         assert loglik(hi + step) < inside[0]
+
+
+def test_cholesky_parameters_reach_pymc_as_the_lower_triangle():
+    # chol is packed row-major (numpy's tril_indices): MvNormal must get L, not its transpose.
+    fam = FAMILIES["mv_normal"]
+    params = {"mu": np.zeros(2), "chol": np.array([2.0, 0.5, 1.0])}
+    arguments = fam.pymc_arguments(params, {"d": 2})
+    np.testing.assert_array_equal(arguments["chol"].eval(), [[2.0, 0.0], [0.5, 1.0]])
+
+
+def test_mixture_start_is_ordered_and_in_the_domain(rng):
+    fam = FAMILIES["gaussian_mixture"]
+    for x in (rng.normal(size=200), np.repeat([0.0, 1.0, 2.0, 3.0, 4.0], 40)):
+        for k in (2, 3):
+            start = fam.start(x, {"k": k})
+            assert np.all(np.diff(start["mu"]) > 0)
+            assert np.all(start["sigma"] > 0) and np.isclose(np.sum(start["w"]), 1.0)

@@ -85,3 +85,21 @@ def test_unknown_family_is_a_usage_error(capsys):
         main(["fit", "x.csv", "--family", "gauss"])
     assert exit_info.value.code == 2
     assert "invalid choice: 'gauss'" in capsys.readouterr().err
+
+
+def test_fit_multivariate_family_takes_several_columns(tmp_path, capsys):
+    path = tmp_path / "rows.csv"
+    rng = np.random.default_rng(8)
+    rows = rng.multivariate_normal([0.0, 1.0], [[1.0, 0.3], [0.3, 2.0]], size=300)
+    pd.DataFrame({"id": np.arange(300), "a": rows[:, 0], "b": rows[:, 1]}).to_csv(path, index=False)
+    args = ["fit", str(path), "--family", "mv_normal", "--column", "a", "--column", "b"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "verdict: AGREE" in out and "mu[1]" in out
+
+
+def test_fit_univariate_family_rejects_several_columns(tmp_path, capsys):
+    path = tmp_path / "two.csv"
+    path.write_text("a,b\n1,2\n3,4\n")
+    assert main(["fit", str(path), "--family", "gamma", "--column", "a", "--column", "b"]) == 1
+    assert "fits one column" in capsys.readouterr().err

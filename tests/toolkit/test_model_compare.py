@@ -188,3 +188,32 @@ def test_separated_logistic_has_no_mle():
         pm.Bernoulli("y", logit_p=b[0] + b[1] * x, observed=(x > 0).astype(int))
     with pytest.raises(toolkit.BoundaryError, match="does not exist"):
         toolkit.compare(model, n_starts=0)
+
+
+def test_response_outside_support_is_named():
+    with pm.Model() as model:
+        mu = pm.HalfFlat("mu")
+        pm.Poisson("y", mu, observed=np.array([1, 2, -1, 3, 0]))
+    with pytest.raises(toolkit.DataError, match=r"response 'y' row 2 .*outside the support"):
+        toolkit.compare(model)
+
+
+def test_fewer_rows_than_parameters():
+    with pm.Model() as model:
+        b = pm.Flat("b", shape=3)
+        pm.Normal("y", b[0] + b[1] * np.array([1.0, 2.0]), pm.math.exp(b[2]),
+                  observed=np.array([0.5, 1.5]))  # fmt: skip
+    with pytest.raises(toolkit.DataError, match=r"2 rows for 3 parameters"):
+        toolkit.compare(model)
+
+
+def test_user_model_to_inference_data():
+    with pm.Model() as model:
+        mu = pm.Flat("mu")
+        sigma = pm.HalfFlat("sigma")
+        pm.Normal("y", mu, sigma, observed=np.array([0.5, 1.5, 2.5, 3.5, 3.0]))
+    cmp = toolkit.compare(model, n_starts=1)
+    idata = cmp.to_inference_data()
+    assert float(idata.log_likelihood["rows"].sum()) == pytest.approx(cmp.loglik["mle"])
+    assert set(idata.posterior.data_vars) == {"mu", "sigma"}
+    assert idata.observed_data["y"].shape == (5,)

@@ -5,9 +5,10 @@ import pytest
 
 import toolkit
 from models import families
+from models.regression.declaration import RegressionFamily
 from toolkit.errors import BoundaryError, DataError
 
-FAMILIES = list(families())
+FAMILIES = [name for name, f in families().items() if not isinstance(f, RegressionFamily)]
 #: Candidate values, at least one of which is outside every non-real support.
 OUTSIDE_CANDIDATES = (-1.0, 0.5, 1.5, -0.5, 1e6)
 
@@ -36,7 +37,11 @@ RESTRICTED = [name for name in FAMILIES if outside_value(name) is not None]
 )
 def test_nan_and_inf(name, bad, words):
     data = demo_data(name)
-    data[7] = bad
+    if data.ndim == 2:  # rows of values: the message names the row and the column
+        data[7, 1] = bad
+        words = words.replace("index 7", "row 7, column 1")
+    else:
+        data[7] = bad
     with pytest.raises(DataError, match=f"family '{name}'.*{words}"):
         toolkit.compare(name, data, **families()[name].demo_options)
 
@@ -49,9 +54,13 @@ def test_empty(name):
 
 @pytest.mark.parametrize("name", FAMILIES)
 def test_non_numeric(name):
-    data = list(demo_data(name))
-    data[3] = "abc"
-    with pytest.raises(DataError, match=r"1 non-numeric value\(s\); first at index 3 \('abc'\)"):
+    data = demo_data(name).tolist()
+    where = "index 3"
+    if isinstance(data[3], list):  # rows of values: the message names the row and the column
+        data[3][1], where = "abc", "row 3, column 1"
+    else:
+        data[3] = "abc"
+    with pytest.raises(DataError, match=rf"1 non-numeric value\(s\); first at {where} \('abc'\)"):
         toolkit.compare(name, data, **families()[name].demo_options)
 
 
@@ -121,3 +130,45 @@ def test_unknown_family_and_bad_tolerance():
 def test_two_dimensional_data_is_rejected():
     with pytest.raises(DataError, match=r"shape \(5, 2\)"):
         toolkit.compare("normal", np.ones((5, 2)))
+
+
+def test_two_dimensional_family_names_row_and_column():
+    pd = pytest.importorskip("pandas")
+    data = demo_data("mv_normal")
+    data[[5, 9], 2] = np.nan
+    with pytest.raises(DataError, match=r"'mv_normal': 2 NaN values; first at row 5, column 2"):
+        toolkit.compare("mv_normal", data)
+    frame = pd.DataFrame(demo_data("mv_normal"), columns=["a", "b", "c"])
+    frame.loc[4, "b"] = np.inf
+    with pytest.raises(DataError, match=r"1 infinite values; first at row 4, column 1 \('b'\)"):
+        toolkit.compare("mv_normal", frame)
+    frame = frame.astype(object)
+    frame.loc[2, "c"] = "n/a"
+    with pytest.raises(DataError, match=r"first at row 2, column 2 \('c'\) \('n/a'\)"):
+        toolkit.compare("mv_normal", frame)
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (np.ones(10), r"expected an N × d array .*got an array of shape \(10,\)"),
+        ([[1.0, 2.0], [3.0]], "rows of different lengths"),
+        (np.ones((20, 3)), "columns are collinear"),
+        (np.random.default_rng(0).normal(size=(3, 3)), "3 observation"),
+    ],
+)
+def test_two_dimensional_shapes_and_degeneracy(data, words):
+    with pytest.raises((DataError, BoundaryError), match=f"family 'mv_normal'.*{words}"):
+        toolkit.compare("mv_normal", data)
+
+
+def test_column_option_must_match_the_data():
+    with pytest.raises(DataError, match="option d = 2 but the data have 3 column"):
+        toolkit.compare("mv_normal", demo_data("mv_normal"), d=2)
+
+
+def test_mixture_with_few_distinct_values_is_a_boundary_error():
+    with pytest.raises(BoundaryError, match=r"'gaussian_mixture'.*4 distinct value\(s\) for 5"):
+        toolkit.compare("gaussian_mixture", [0.0, 1.0, 5.0, 6.0] * 10)
+    with pytest.raises(BoundaryError, match=r"7 distinct value\(s\) for 8 free"):
+        toolkit.compare("gaussian_mixture", list(range(7)) * 5, k=3)

@@ -18,12 +18,12 @@ import warnings
 import numpy as np
 from scipy.optimize import minimize
 
-from toolkit.divergence import cross_entropy, entropy_estimate, kl_from_logq
+from toolkit.divergence import cross_entropy, kl_from_logq
 from toolkit.engines import numdiff
 from toolkit.engines.fit import Fit, FitCertificate
 from toolkit.engines.newton import is_positive_definite
 from toolkit.engines.nonsmooth import line_search_coordinates, outside_argmax_set
-from toolkit.engines.problem import Problem, flatten
+from toolkit.engines.problem import Problem, degenerate_fit, flatten
 from toolkit.engines.transforms import Parametrisation
 
 #: Largest gradient component of the KL (per observation) that counts as converged:
@@ -43,13 +43,22 @@ def kl_objective(problem: Problem):
         def divergence(logq):
             return kl_from_logq(weights, logq)
     else:
-        estimate = entropy_estimate(problem.data)
-        offset_kind = (
-            f"estimates KL(p‖q): cross-entropy minus the {estimate.method} entropy estimate of p"
-        )
+        estimate = problem.entropy_estimate
+        if isinstance(estimate, str):
+            offset_kind = (
+                f"cross-entropy −Σ p̂ log q only, i.e. KL(p‖q) plus the unknown H(p): "
+                f"no entropy estimate of p ({estimate})"
+            )
+            entropy_of_p = 0.0
+        else:
+            offset_kind = (
+                f"estimates KL(p‖q): cross-entropy minus the {estimate.method} entropy "
+                "estimate of p"
+            )
+            entropy_of_p = estimate.value
 
         def divergence(logq):
-            return cross_entropy(weights, logq) - estimate.value
+            return cross_entropy(weights, logq) - entropy_of_p
 
     def objective(z: np.ndarray) -> float:
         with np.errstate(all="ignore"):
@@ -60,7 +69,8 @@ def kl_objective(problem: Problem):
 
 
 def fit_kl(problem: Problem, fallback_start: dict | None = None) -> Fit:
-    """Minimise KL(p̂ ‖ q_θ) from the origin of the free space, then from ``fallback_start``.
+    """Minimise KL(p̂ ‖ q_θ) from the family's data-driven ``start`` (if it declares one),
+    then the origin of the free space, then ``fallback_start``, until one converges.
 
     Parameters the family declares non-smooth are held fixed during BFGS and
     moved by golden-section search along their own axis, in alternation.
@@ -69,7 +79,11 @@ def fit_kl(problem: Problem, fallback_start: dict | None = None) -> Fit:
     objective, parametrisation, offset_kind = kl_objective(problem)
     nonsmooth = parametrisation.indices(problem.family.nonsmooth)
     smooth = [i for i in range(parametrisation.size) if i not in nonsmooth]
+    family = problem.family
     starts = [("origin", parametrisation.origin())]
+    if family.start is not None:
+        data_start = parametrisation.pack(family.start(problem.data, problem.options))
+        starts.insert(0, ("data-driven start", data_start))
     if fallback_start is not None:
         starts.append(("scipy fit", parametrisation.pack(fallback_start)))
     best = None
@@ -83,15 +97,19 @@ def fit_kl(problem: Problem, fallback_start: dict | None = None) -> Fit:
     estimates = flatten(parametrisation.unpack(z), problem.names)
     outside = outside_argmax_set(problem, estimates)
     hessian = numdiff.hessian(objective, z)[np.ix_(smooth, smooth)]
+    status = "; ".join(outside) if outside else best["status"]
+    degenerate = degenerate_fit(problem, estimates)
+    if degenerate:
+        status = f"{status}; {degenerate}"
     certificate = FitCertificate(
-        status="; ".join(outside) if outside else best["status"],
+        status=status,
         converged=best["converged"] and not outside,
         grad_norm=best["grad_norm"],
         hessian_pd=is_positive_definite(hessian) if smooth else None,
         iterations=best["nit"],
         evaluations=best["nfev"],
         seconds=time.perf_counter() - t0,
-        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)),
+        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)) or degenerate is not None,
     )
     details = {"kl": best["fun"], "kl_offset": offset_kind, "start": best["start"]}
     return Fit("kl", estimates, certificate, "scipy.stats (independent)", details)

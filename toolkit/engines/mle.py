@@ -15,30 +15,52 @@ import numpy as np
 from toolkit.engines.fit import Fit, FitCertificate
 from toolkit.engines.newton import is_positive_definite, newton_minimise
 from toolkit.engines.nonsmooth import line_search_coordinates, outside_argmax_set
-from toolkit.engines.problem import Problem
+from toolkit.engines.problem import Problem, degenerate_fit
 from toolkit.engines.pymc_model import CompiledModel, compiled_model
+from toolkit.quiet import quiet
 
 DENSITY = "PyMC log-probability"
 #: |z| beyond this in unconstrained space is a parameter at 0, 1 or infinity.
 BOUNDARY_Z = 30.0
+#: L-BFGS-B's success says the objective stopped falling, not that it reached the
+#: optimum: find_map counts as converged only within this many SEs of it (the default
+#: agreement tolerance, so an unpolished find_map is never judged at a finer level than
+#: it got to).
+FIND_MAP_SE_TOL = 1e-3
 
 
 def fit_find_map(problem: Problem) -> tuple[Fit, np.ndarray]:
-    """``pm.find_MAP`` on the flat-prior model; also returns its unconstrained point."""
+    """``pm.find_MAP`` on the flat-prior model; also returns its unconstrained point.
+
+    It starts at the family's data-driven ``start`` where one is declared (natural
+    space, by PyMC variable name), else at the model's initial point.
+    """
     import pymc as pm
 
     compiled = compiled_model(problem)
+    family = problem.family
+    initial = family.start(problem.data, problem.options) if family.start else None
     start = time.perf_counter()
-    with _quiet():
+    with quiet():
         point, raw = pm.find_MAP(
-            model=compiled.model, progressbar=False, return_raw=True, include_transformed=True
+            start=initial,
+            model=compiled.model,
+            progressbar=False,
+            return_raw=True,
+            include_transformed=True,
         )
     seconds = time.perf_counter() - start
     z = compiled.to_vector(point)
     _, grad, hess = compiled.loglik_derivatives(z)
+    status = f"scipy {getattr(raw, 'message', 'finished')}".strip()
+    converged = bool(getattr(raw, "success", True))
+    distance = newton_distance_se(grad, hess, compiled.indices(family.nonsmooth))
+    if converged and not distance <= FIND_MAP_SE_TOL:
+        converged = False
+        status += f"; stopped {distance:.2g} SE short of the optimum (Newton step)"
     certificate = FitCertificate(
-        status=f"scipy {getattr(raw, 'message', 'finished')}".strip(),
-        converged=bool(getattr(raw, "success", True)),
+        status=status,
+        converged=converged,
         grad_norm=float(np.max(np.abs(grad))) / problem.n,
         hessian_pd=is_positive_definite(-hess),
         iterations=int(getattr(raw, "nit", 0)),
@@ -47,6 +69,21 @@ def fit_find_map(problem: Problem) -> tuple[Fit, np.ndarray]:
         at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)),
     )
     return Fit("find_map", _natural(compiled, z), certificate, DENSITY), z
+
+
+def newton_distance_se(grad: np.ndarray, hess: np.ndarray, nonsmooth: list[int]) -> float:
+    """Length of the Newton step to the optimum in standard errors: √(gᵀ I⁻¹ g).
+
+    ``grad`` and ``hess`` are of the total log-likelihood; the observed information
+    I = −H is the inverse covariance, so this is the step's length in the metric in
+    which one unit is one SE, and it bounds each parameter's distance from the
+    optimum in its own SEs (to second order). Infinite where I is not positive definite.
+    """
+    smooth = [i for i in range(len(grad)) if i not in nonsmooth]
+    g, information = grad[smooth], -hess[np.ix_(smooth, smooth)]
+    if not is_positive_definite(information):
+        return np.inf
+    return float(np.sqrt(max(g @ np.linalg.solve(information, g), 0.0)))
 
 
 def fit_mle(problem: Problem, start: np.ndarray) -> tuple[Fit, np.ndarray]:
@@ -78,6 +115,9 @@ def fit_mle(problem: Problem, start: np.ndarray) -> tuple[Fit, np.ndarray]:
     estimates = _natural(compiled, z)
     outside = outside_argmax_set(problem, estimates)
     status = "; ".join(outside) if outside else result.status
+    degenerate = degenerate_fit(problem, estimates)
+    if degenerate:
+        status = f"{status}; {degenerate}"
     certificate = FitCertificate(
         status=status,
         converged=result.converged and not outside,
@@ -86,7 +126,7 @@ def fit_mle(problem: Problem, start: np.ndarray) -> tuple[Fit, np.ndarray]:
         iterations=iterations,
         evaluations=evaluations,
         seconds=time.perf_counter() - t0,
-        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)),
+        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)) or degenerate is not None,
     )
     details = {"loglik_pymc": -n * fun, "z": z, "information": n * hess}
     covariance = natural_covariance(compiled, z, n * hess)
@@ -127,22 +167,3 @@ def natural_covariance(compiled: CompiledModel, z: np.ndarray, information: np.n
 
 def _natural(compiled: CompiledModel, z: np.ndarray) -> dict[str, float]:
     return dict(zip(compiled.names, map(float, compiled.natural(z)), strict=True))
-
-
-class _quiet:
-    """Silence PyMC's logger and warnings during find_MAP."""
-
-    def __enter__(self):
-        import logging
-        import warnings
-
-        self._logger = logging.getLogger("pymc")
-        self._level = self._logger.level
-        self._logger.setLevel(logging.ERROR)
-        self._warnings = warnings.catch_warnings()
-        self._warnings.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._warnings.__exit__(*exc)
-        self._logger.setLevel(self._level)

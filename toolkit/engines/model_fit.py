@@ -22,12 +22,11 @@ from scipy.optimize import minimize
 
 from toolkit.engines import numdiff
 from toolkit.engines.fit import Fit, FitCertificate
-from toolkit.engines.mle import _quiet
 from toolkit.engines.model_problem import ModelProblem
 from toolkit.engines.newton import is_positive_definite, newton_minimise
+from toolkit.quiet import quiet
 
 DENSITY = "PyMC log-probability"
-KL_DENSITY = "PyMC elementwise log-probability (not independent)"
 #: Largest gradient component of the KL in whitened coordinates that counts as converged.
 GRAD_TOL = 1e-7
 #: find_MAP's answer counts as stationary when its Jacobi-scaled gradient per row is below this.
@@ -47,7 +46,7 @@ def fit_find_map(problem: ModelProblem) -> tuple[Fit, np.ndarray]:
     import pymc as pm
 
     t0 = time.perf_counter()
-    with _quiet():
+    with quiet():
         point, raw = pm.find_MAP(
             model=problem.model, progressbar=False, return_raw=True, include_transformed=True
         )
@@ -109,6 +108,30 @@ def fit_newton(problem: ModelProblem, engine: str, starting: list[np.ndarray]) -
         **_optima_details(problem, optima, len(runs)),
     }
     return Fit(engine, problem.natural(best["x"]), certificate, DENSITY, details)
+
+
+def fit_reference(problem: ModelProblem, engine: str, estimates: dict, seconds: float) -> Fit:
+    """A closed form's answer, certified as a stationary point of −ℓ/N (PyMC's derivatives)."""
+    from toolkit.engines.reference import STATIONARY_TOL
+
+    z = problem.to_z(estimates)
+    finite = bool(np.all(np.isfinite(z)))
+    grad_norm, hessian_pd = None, None
+    if finite:
+        _, grad, hess = problem.compiled.loglik_derivatives(z)
+        grad_norm = _scaled_grad_norm(-grad / problem.n, -hess / problem.n)
+        hessian_pd = scaled_positive_definite(-hess)
+    stationary = finite and grad_norm <= STATIONARY_TOL
+    status = "closed form" if stationary else "closed form: not a stationary point of −ℓ"
+    certificate = FitCertificate(
+        status=status,
+        converged=stationary,
+        grad_norm=grad_norm,
+        hessian_pd=hessian_pd,
+        seconds=seconds,
+        at_boundary=finite and problem.at_boundary(z),
+    )
+    return Fit(engine, problem.natural(z), certificate, engine.replace("_", " "), {"z": z})
 
 
 def _scaled_newton(objective, z0: np.ndarray, rounds: int = 3) -> dict:
@@ -208,7 +231,7 @@ def fit_kl(problem: ModelProblem, starting: list[np.ndarray]) -> Fit:
         "diverging": diverging,
         **_optima_details(problem, optima, len(runs)),
     }
-    return Fit("kl", problem.natural(best["x"]), certificate, KL_DENSITY, details)
+    return Fit("kl", problem.natural(best["x"]), certificate, problem.density_label, details)
 
 
 def _whitened_bfgs(objective, z0: np.ndarray, rounds: int = 4) -> dict:

@@ -55,6 +55,13 @@ class ModelProblem:
     has_priors: bool
     covariates: dict[str, np.ndarray] = field(repr=False)
     compiled: CompiledModel = field(repr=False)
+    #: Independent row log-density of the natural parameters (regression families);
+    #: None: the KL engine uses PyMC's elementwise log-probability.
+    density: Any = field(default=None, repr=False)
+    #: Where the KL engine's row log-density comes from.
+    density_label: str = "PyMC elementwise log-probability (not independent)"
+    #: The checked response and design of a regression family (None for a user's model).
+    regression: Any = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -74,12 +81,27 @@ class ModelProblem:
 
     @property
     def row_logp(self):
-        """z -> elementwise data log-probability, one entry per observed row."""
+        """z -> data log-probability, one entry per observed row (``density`` if given)."""
+        if self.density is not None:
+            return lambda z: self.density(self.compiled.natural(z))
         if "row_logp" not in self.shared:
-            self.shared["row_logp"] = _compile_row_logp(
-                self.model, self.compiled.point, self.rows.n
-            )
+            self.shared["row_logp"] = _compile_row_logp(self.model, self.compiled.point)
         return self.shared["row_logp"]
+
+    def to_z(self, estimates: dict[str, float]) -> np.ndarray:
+        """Unconstrained z of natural-space estimates by flat name (identity or log transforms)."""
+        values = np.array([estimates[name] for name in self.names], dtype=float)
+        z = values.copy()
+        for rv in self.model.free_RVs:
+            transform = self.model.rvs_to_transforms.get(rv)
+            if transform is None:
+                continue
+            if type(transform).__name__ != "LogTransform":
+                raise NotImplementedError(f"{rv.name}: no inverse for {type(transform).__name__}")
+            idx = self.compiled.coordinates[rv.name]
+            with np.errstate(divide="ignore"):
+                z[idx] = np.log(values[idx])
+        return z
 
     def natural(self, z: np.ndarray) -> dict[str, float]:
         """Natural-space estimates by flat name at unconstrained ``z``."""
@@ -104,8 +126,14 @@ class ModelProblem:
         return float(self.compiled.loglik_derivatives(z)[0])
 
 
-def model_problem(model) -> ModelProblem:
+def model_problem(
+    model, *, label: str | None = None, density=None, density_label: str | None = None
+) -> ModelProblem:
     """Check a ``pm.Model`` and compile its data log-likelihood.
+
+    ``label`` names the problem in messages (default: the model's name);
+    ``density`` (natural flat parameters -> row log-densities) replaces PyMC's
+    elementwise log-probability in the KL engine, described by ``density_label``.
 
     Raises
     ------
@@ -115,7 +143,7 @@ def model_problem(model) -> ModelProblem:
         Non-finite covariates or responses, responses outside the support,
         fewer rows than parameters, or collinear covariate columns.
     """
-    label = model.name or "pm.Model"
+    label = label or model.name or "pm.Model"
     if not model.observed_RVs:
         raise ValueError(f"{label}: the model has no observed variables: nothing to fit")
     discrete = [rv.name for rv in model.free_RVs if rv.dtype.startswith(("int", "uint", "bool"))]
@@ -146,6 +174,8 @@ def model_problem(model) -> ModelProblem:
         covariates=covariates,
         compiled=cached[1],
         shared=cached[2],
+        density=density,
+        **({"density_label": density_label} if density_label else {}),
     )
     _check_support(problem, responses)
     return problem
@@ -187,8 +217,11 @@ def _covariates(model, rv, n_rows):
     from pytensor.tensor.variable import TensorConstant
 
     found, k = [], 0
+    response = _source(model.rvs_to_values[rv])
     for v in ancestors(rv.owner.inputs):
         if v.owner is not None or not isinstance(v, SharedVariable | TensorConstant):
+            continue
+        if v is response:  # the response itself (pm.Data) when it sets the shape
             continue
         if not hasattr(v.type, "ndim") or v.type.ndim == 0:
             continue
@@ -201,7 +234,22 @@ def _covariates(model, rv, n_rows):
 
 
 def _value(var):
-    return var.get_value(borrow=True) if hasattr(var, "get_value") else var.data
+    """The data behind a shared variable, a constant, or a cast of either (int data)."""
+    if hasattr(var, "get_value"):
+        return var.get_value(borrow=True)
+    if hasattr(var, "data"):
+        return var.data
+    source = _source(var)
+    if source is not var:
+        return np.asarray(_value(source)).astype(var.dtype)
+    return var.eval()
+
+
+def _source(var):
+    """``var`` without the dtype casts PyMC puts on observed ``pm.Data`` (int32 -> int64)."""
+    while var.owner is not None and len(var.owner.inputs) == 1 and "Cast" in str(var.owner.op):
+        var = var.owner.inputs[0]
+    return var
 
 
 def _column_names(model, name: str, x: np.ndarray) -> list[str]:
@@ -290,7 +338,7 @@ def _flat_names(model) -> list[str]:
     return names
 
 
-def _compile_row_logp(model, point, n_rows: int):
+def _compile_row_logp(model, point):
     import pytensor
     import pytensor.tensor as pt
     from pymc.pytensorf import join_nonshared_inputs
@@ -313,6 +361,12 @@ def _compile_row_logp(model, point, n_rows: int):
         try:
             return np.asarray(fn(v))
         except ParameterValueError:  # parameters PyMC rejects: zero probability everywhere
-            return np.full(n_rows, -np.inf)
+            return np.full(_n_rows(model), -np.inf)
 
     return row_logp
+
+
+def _n_rows(model) -> int:
+    """Observed rows now (the data may have been swapped since compilation)."""
+    sizes = [np.asarray(_value(model.rvs_to_values[rv])) for rv in model.observed_RVs]
+    return sum(1 if y.ndim == 0 else len(y) for y in sizes)

@@ -11,7 +11,7 @@ import numpy as np
 from models.family import Family
 
 if TYPE_CHECKING:
-    from toolkit.divergence import EmpiricalAtoms
+    from toolkit.divergence import EmpiricalAtoms, EntropyEstimate
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,16 @@ class Problem:
         from toolkit.divergence import empirical_atoms
 
         return empirical_atoms(self.data)
+
+    @cached_property
+    def entropy_estimate(self) -> EntropyEstimate | str:
+        """Differential entropy estimate of p (continuous data), or why there is none."""
+        from toolkit.divergence import entropy_estimate
+
+        try:
+            return entropy_estimate(self.data)
+        except ValueError as err:  # tied values, or too few for the estimator
+            return str(err)
 
     @cached_property
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -71,3 +81,11 @@ def flatten(params: dict[str, Any], names: list[str]) -> dict[str, float]:
     for value in params.values():
         flat.extend(np.ravel(value).tolist())
     return dict(zip(names, map(float, flat), strict=True))
+
+
+def degenerate_fit(problem: Problem, estimates: dict[str, float]) -> str | None:
+    """The family's sentence when ``estimates`` sit where the likelihood is unbounded."""
+    check = problem.family.degenerate_fit
+    if check is None:
+        return None
+    return check(problem.data, problem.unflatten(estimates), problem.options)

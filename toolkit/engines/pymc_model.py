@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from models.family import pack_lower, triangle_order
 from toolkit.engines.problem import Problem
 
 _CACHE: dict[tuple, CompiledModel] = {}
@@ -75,18 +76,19 @@ def build_model(problem: Problem):
 
     family = problem.family
     shapes = problem.shapes
-    pymc_options = {o.name: problem.options[o.name] for o in family.options if o.to_pymc}
     with pm.Model() as model:
         data = pm.Data("x", problem.data)
         params = {
             name: _flat_prior(name, domain, shapes[name]) for name, domain in family.domains.items()
         }
-        getattr(pm, family.pymc_dist)("obs", **params, **pymc_options, observed=data)
+        arguments = family.pymc_arguments(params, problem.options)
+        getattr(pm, family.pymc_dist)("obs", **arguments, observed=data)
     return model
 
 
 def _flat_prior(name: str, domain: str, shape: tuple[int, ...]):
     import pymc as pm
+    from pymc.distributions import transforms
 
     if domain == "real":
         return pm.Flat(name, shape=shape)
@@ -96,6 +98,16 @@ def _flat_prior(name: str, domain: str, shape: tuple[int, ...]):
         return pm.Uniform(name, 0.0, 1.0, shape=shape)
     if domain == "simplex":
         return pm.Dirichlet(name, a=np.ones(shape))
+    if domain == "ordered":
+        # A sorted initial value: the ordered transform takes logs of the increments.
+        initval = np.arange(shape[0], dtype=float)
+        return pm.Flat(name, shape=shape, transform=transforms.ordered, initval=initval)
+    if domain == "cholesky":
+        # The packed lower triangle, log on the diagonal; starts at the identity.
+        d = triangle_order(shape[0])
+        initval = pack_lower(np.eye(d))
+        transform = transforms.CholeskyCovPacked(d)
+        return pm.Flat(name, shape=shape, transform=transform, initval=initval)
     raise ValueError(f"unknown domain {domain!r}")
 
 

@@ -2,10 +2,14 @@
 
 Deliberately not PyMC's transforms: the KL engine shares no code with the PyMC
 side. real: identity; positive: exp; unit: logistic; simplex of size k:
-softmax of (z, 0) with k − 1 free coordinates.
+softmax of (z, 0) with k − 1 free coordinates; ordered: the first element free,
+then cumulative exp increments; cholesky (a packed row-major lower triangle):
+exp on the diagonal entries, the off-diagonal ones free.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from scipy.special import expit, logit, logsumexp
@@ -15,7 +19,23 @@ def free_size(domain: str, size: int) -> int:
     return size - 1 if domain == "simplex" else size
 
 
+def _diagonal(size: int) -> np.ndarray:
+    """Positions of the diagonal in a packed row-major lower triangle of ``size`` entries."""
+    d = (math.isqrt(8 * size + 1) - 1) // 2
+    if d * (d + 1) // 2 != size:
+        raise ValueError(f"{size} values are not a packed lower triangle")
+    return np.cumsum(np.arange(1, d + 1)) - 1
+
+
 def to_natural(domain: str, z: np.ndarray) -> np.ndarray:
+    if domain == "ordered":
+        z = np.asarray(z, dtype=float)
+        return np.concatenate([z[:1], z[0] + np.cumsum(np.exp(z[1:]))])
+    if domain == "cholesky":
+        out = np.array(z, dtype=float)
+        diagonal = _diagonal(out.size)
+        out[diagonal] = np.exp(out[diagonal])
+        return out
     if domain == "real":
         return z
     if domain == "positive":
@@ -39,6 +59,13 @@ def to_free(domain: str, theta: np.ndarray) -> np.ndarray:
             return logit(theta)
         if domain == "simplex":
             return np.log(theta[:-1]) - np.log(theta[-1])
+        if domain == "ordered":
+            return np.concatenate([theta[:1], np.log(np.diff(theta))])
+        if domain == "cholesky":
+            out = theta.copy()
+            diagonal = _diagonal(out.size)
+            out[diagonal] = np.log(out[diagonal])
+            return out
     raise ValueError(f"unknown domain {domain!r}")
 
 
@@ -78,5 +105,6 @@ class Parametrisation:
         return np.concatenate(parts) if parts else np.zeros(0)
 
     def origin(self) -> np.ndarray:
-        """The free vector of zeros: mean 0, scale 1, probability ½, uniform simplex."""
+        """The free vector of zeros: mean 0, scale 1, probability ½, uniform simplex,
+        ordered 0, 1, 2, ..., identity Cholesky factor."""
         return np.zeros(self.size)

@@ -1,24 +1,24 @@
-"""ArviZ views of the Laplace posterior: posterior and forest plots, summary, az.compare."""
+"""ArviZ views of the posterior (Laplace or NUTS): posterior, forest, summary, az.compare."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from toolkit.quiet import quiet
 from toolkit.report.figures import ENGINE_STYLE, _pyplot, encode
-from toolkit.report.results import quiet_warnings
 
 #: Engines drawn as reference lines on the posterior plots.
 REFERENCE_ENGINES = ("mle", "kl", "closed_form", "scipy")
 
 
 def posterior_figure(entry) -> str:
-    """``az.plot_posterior`` of the Laplace approximation, engines' estimates as reference lines."""
+    """``az.plot_posterior`` of the posterior, engines' estimates as reference lines."""
     import arviz as az
 
     _pyplot()
     names = list(entry.estimates.index)
-    with quiet_warnings():
+    with quiet():
         axes = az.plot_posterior(
             entry.idata, hdi_prob=0.94, figsize=(4.2 * min(len(names), 3), 3.0), textsize=9
         )
@@ -34,11 +34,11 @@ def posterior_figure(entry) -> str:
 
 
 def forest_figure(entry) -> str:
-    """``az.plot_forest`` (94 % interval of the Laplace posterior) with the engines' estimates."""
+    """``az.plot_forest`` (94 % interval of the posterior) with the engines' estimates."""
     import arviz as az
 
     _pyplot()
-    with quiet_warnings():
+    with quiet():
         axes = az.plot_forest(
             entry.idata, combined=True, hdi_prob=0.94, figsize=(6.0, 1.8 + 0.5 * len(entry.se))
         )
@@ -61,7 +61,9 @@ def forest_figure(entry) -> str:
     ax.plot([], [], "o", mfc="none", color=ENGINE_STYLE["mle"]["color"], label="mle")
     ax.plot([], [], "x", color=ENGINE_STYLE["kl"]["color"], label="kl")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
-    ax.set_title("94 % HDI of the Laplace posterior, with the estimates", fontsize=9)
+    ax.set_title(
+        f"94 % HDI of the {entry.posterior_kind} posterior, with the estimates", fontsize=9
+    )
     return encode(ax.figure)
 
 
@@ -75,10 +77,10 @@ def _style(engine: str) -> dict:
 
 
 def posterior_summary(entry) -> pd.DataFrame:
-    """``az.summary`` (statistics only) of the Laplace posterior."""
+    """``az.summary`` (statistics only) of the posterior."""
     import arviz as az
 
-    with quiet_warnings():
+    with quiet():
         return az.summary(entry.idata, kind="stats", hdi_prob=0.94)
 
 
@@ -98,7 +100,7 @@ def elpd_comparison(entries) -> pd.DataFrame | None:
         models[entry.family] = az.InferenceData(posterior=posterior, log_likelihood=loglik)
     if len(models) < 2:
         return None
-    with quiet_warnings(), np.errstate(all="ignore"):
+    with quiet(), np.errstate(all="ignore"):
         table = az.compare(models, ic="loo")
     return table[["rank", "elpd_loo", "p_loo", "elpd_diff", "se", "dse", "weight", "warning"]]
 

@@ -6,10 +6,11 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from toolkit.quiet import quiet
 from toolkit.report import arviz_views, figures, tables
 from toolkit.report import stats as report_stats
 from toolkit.report.html import badge, esc, figure, frame_table, page
-from toolkit.report.results import ReportEntry, atomic_write, quiet_warnings
+from toolkit.report.results import ReportEntry, atomic_write
 
 #: Plots drawn for every entry (posterior and forest only where a posterior exists).
 PLOTS = ("fit", "profile", "calibration", "posterior", "forest")
@@ -84,7 +85,7 @@ def render_report(
     parts.append(_ranking_section(entries))
     parts.append('<h2 id="families">Families</h2>')
     for entry in entries:
-        with quiet_warnings():
+        with quiet():
             parts.append(entry_section(entry))
         if progress is not None:
             progress(f"{entry.family} on {entry.dataset}")
@@ -112,7 +113,15 @@ def entry_section(entry: ReportEntry) -> str:
     reasons = "".join(f"<li>{esc(r)}</li>" for r in entry.reasons)
     parts = [head, f'<ul class="reasons">{reasons}</ul>' if reasons else ""]
     parts.append("<h4>Estimates by engine</h4>" + tables.parameter_table(entry))
-    parts.append(figure(figures.fit_figure(entry), "fit", "The data against the model at the MLE."))
+    one_dimensional = entry.problem.family.data_ndim == 1
+    if one_dimensional:
+        fit = figures.fit_figure(entry)
+        parts.append(figure(fit, "fit", "The data against the model at the MLE."))
+    else:
+        parts.append(
+            '<p class="note">Rows of several values: the density and QQ/PP figures are '
+            "drawn for one-dimensional data only.</p>"
+        )
     profiles = report_stats.kl_profiles(entry.problem, mle, se)
     parts.append(
         figure(
@@ -125,17 +134,35 @@ def entry_section(entry: ReportEntry) -> str:
         )
     )
     kind = "QQ" if not entry.problem.family.discrete else "PP"
-    parts.append(
-        figure(
-            figures.calibration_figure(entry),
-            "calibration",
-            f"{kind} plot at the MLE: points on the diagonal mean the model fits.",
+    if one_dimensional:
+        parts.append(
+            figure(
+                figures.calibration_figure(entry),
+                "calibration",
+                f"{kind} plot at the MLE: points on the diagonal mean the model fits.",
+            )
         )
-    )
     parts.append("<h4>Goodness of fit at the MLE</h4>" + tables.gof_table(entry))
     parts.append("<h4>Convergence certificates</h4>" + tables.certificate_table(entry))
     parts.append(_arviz_part(entry))
     return f'<section class="entry" data-key="{esc(entry.key)}">{"".join(parts)}</section>'
+
+
+#: Heading and note of the ArviZ part, by how the posterior group was drawn.
+POSTERIOR_TEXT = {
+    "laplace": (
+        "<h4>Laplace posterior (ArviZ)</h4>"
+        '<p class="note">A normal approximation at the MLE with the inverse observed '
+        "information as covariance (drawn in PyMC's unconstrained space, mapped back). "
+        "Vertical lines: the engines' estimates.</p>"
+    ),
+    "nuts": (
+        "<h4>NUTS posterior (ArviZ)</h4>"
+        '<p class="note">Draws by PyMC\'s NUTS from the model itself (flat priors for a '
+        "catalog family, so the posterior is the normalised likelihood). Vertical lines: "
+        "the engines' estimates.</p>"
+    ),
+}
 
 
 def _arviz_part(entry: ReportEntry) -> str:
@@ -145,10 +172,7 @@ def _arviz_part(entry: ReportEntry) -> str:
             "not positive definite, so there is no normal approximation to draw.</p>"
         )
     return (
-        "<h4>Laplace posterior (ArviZ)</h4>"
-        '<p class="note">A normal approximation at the MLE with the inverse observed '
-        "information as covariance (drawn in PyMC's unconstrained space, mapped back). "
-        "Vertical lines: the engines' estimates.</p>"
+        POSTERIOR_TEXT[entry.posterior_kind]
         + figure(arviz_views.posterior_figure(entry), "posterior", "az.plot_posterior")
         + figure(arviz_views.forest_figure(entry), "forest", "az.plot_forest")
         + frame_table(arviz_views.posterior_summary(entry), digits=5, caption="az.summary")
@@ -163,7 +187,7 @@ def _ranking_section(entries) -> str:
     for dataset, group in groups.items():
         if len(group) < 2:
             continue
-        with quiet_warnings():
+        with quiet():
             elpd = arviz_views.elpd_comparison(group)
         loo = (
             frame_table(elpd, digits=4, cls="ranking", caption="Ranked by ELPD-LOO (az.compare)")
@@ -179,7 +203,7 @@ def _ranking_section(entries) -> str:
     intro = (
         '<h2 id="ranking">Families fitted to the same data</h2><p class="note">AIC = 2k − 2ℓ '
         "and BIC = k log N − 2ℓ at the MLE (k free parameters; lower is better). ELPD-LOO is "
-        "the expected log predictive density by Pareto-smoothed leave-one-out on the Laplace "
+        "the expected log predictive density by Pareto-smoothed leave-one-out on each family's "
         "posterior (higher is better).</p>"
     )
     return intro + "".join(parts)

@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import tempfile
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+from toolkit.quiet import quiet
 
 FORMAT_VERSION = 1
 _ENGINE = "h5netcdf"
@@ -117,8 +118,15 @@ class ReportEntry:
     def has_posterior(self) -> bool:
         return "posterior" in self.idata.groups()
 
+    @property
+    def posterior_kind(self) -> str:
+        """How the posterior group was drawn: "laplace" or "nuts"."""
+        return str(self.idata.comparison.attrs.get("posterior", "laplace"))
 
-def entry_from_comparison(cmp, *, key: str, dataset: str, source: str) -> ReportEntry:
+
+def entry_from_comparison(
+    cmp, *, key: str, dataset: str, source: str, posterior: str = "laplace"
+) -> ReportEntry:
     """Wrap a :class:`~toolkit.compare.Comparison` for the report.
 
     Parameters
@@ -126,13 +134,15 @@ def entry_from_comparison(cmp, *, key: str, dataset: str, source: str) -> Report
     cmp : Comparison
     key, dataset, source : str
         See :class:`ReportEntry`.
+    posterior : {"laplace", "nuts"}
+        The posterior group: a Laplace approximation at the MLE, or NUTS draws.
 
     Returns
     -------
     ReportEntry
     """
-    with quiet_warnings():
-        idata = cmp.to_inference_data()
+    with quiet():
+        idata = cmp.to_inference_data(posterior=posterior)
     return ReportEntry(key=key, dataset=dataset, source=source, idata=idata)
 
 
@@ -192,7 +202,7 @@ def load_results(path: str | os.PathLike) -> list[ReportEntry]:
                     groups[group] = _load_group(path, f"{item['key']}/{group}")
             if "comparison" not in groups or "observed_data" not in groups:
                 raise ResultsError(f"{path}: entry {item['key']!r} lacks its comparison data")
-            with quiet_warnings():
+            with quiet():
                 idata = az.InferenceData(**groups)
             entries.append(ReportEntry(item["key"], item["dataset"], item["source"], idata))
     except ResultsError:
@@ -229,13 +239,3 @@ def atomic_write(path: Path, write) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-@contextlib.contextmanager
-def quiet_warnings():
-    """Silence the warnings PyTensor, PyMC and ArviZ emit while the toolkit works."""
-    with warnings.catch_warnings():
-        for module in ("arviz", "pytensor", "pymc", "xarray"):
-            warnings.filterwarnings("ignore", module=rf"{module}(\.|$)")
-        warnings.filterwarnings("ignore", message=".*InferenceData.*")
-        yield

@@ -44,3 +44,34 @@ def test_five_point_gradient_accuracy():
     )
     # Central differences of step h = 1e-3: truncation O(h²) ≈ 1e-6 here.
     np.testing.assert_allclose(hess, exact_h, rtol=0, atol=1e-5)
+
+
+def test_ordered_and_cholesky_round_trip():
+    domains = {"mu": "ordered", "chol": "cholesky"}
+    shapes = {"mu": (3,), "chol": (6,)}
+    par = Parametrisation(domains, shapes)
+    assert par.size == 3 + 6
+    params = {"mu": np.array([-2.0, 0.5, 0.51]), "chol": np.array([1.5, 0.6, 0.8, -0.4, 0.3, 0.5])}
+    back = par.unpack(par.pack(params))
+    for name, value in params.items():
+        np.testing.assert_allclose(back[name], value, rtol=1e-14, atol=1e-15)
+    origin = par.unpack(par.origin())
+    np.testing.assert_array_equal(origin["mu"], [0.0, 1.0, 2.0])
+    # The identity matrix, packed row-major: diagonal at positions 0, 2, 5.
+    np.testing.assert_array_equal(origin["chol"], [1.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+
+
+def test_ordered_is_strictly_increasing_and_cholesky_diagonal_positive(rng):
+    par = Parametrisation({"mu": "ordered", "chol": "cholesky"}, {"mu": (4,), "chol": (10,)})
+    for _ in range(20):
+        values = par.unpack(rng.normal(scale=3.0, size=par.size))
+        assert np.all(np.diff(values["mu"]) > 0)
+        assert np.all(values["chol"][[0, 2, 5, 9]] > 0)
+    # An unordered vector or a negative diagonal has no free coordinates.
+    with np.errstate(invalid="ignore"):
+        assert not np.all(np.isfinite(par.pack({"mu": [0.0, -1.0, 1, 2], "chol": np.ones(10)})))
+
+
+def test_cholesky_needs_a_triangle():
+    with pytest.raises(ValueError, match="not a packed lower triangle"):
+        Parametrisation({"c": "cholesky"}, {"c": (4,)}).unpack(np.zeros(4))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import toolkit
+from toolkit.quiet import quiet
 from toolkit.report import entry_from_comparison
-from toolkit.report.results import quiet_warnings
 
 #: Small enough to fit in seconds, large enough for a positive-definite information.
 N = 300
@@ -27,7 +27,7 @@ def entries():
         ("normal", "normal", normal),
     ]
     out = []
-    with quiet_warnings():
+    with quiet():
         for i, (family, dataset, data) in enumerate(jobs):
             cmp = toolkit.compare(family, data)
             out.append(
