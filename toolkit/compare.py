@@ -172,27 +172,53 @@ def compare_problem(problem: Problem, *, tolerance: float = DEFAULT_TOLERANCE) -
     for fit in (fit_closed_form(problem), scipy_fit):
         if fit is not None:
             fits[fit.engine] = fit
+    return assemble_comparison(
+        problem,
+        fits,
+        covariance,
+        label=problem.family.name,
+        loglik={e: problem.loglik(f.estimates) for e, f in fits.items()},
+        kl={e: kl_at(problem, f.estimates) for e, f in fits.items()},
+        kl_note=kl_objective(problem)[2],
+        tolerance=tolerance,
+    )
+
+
+def assemble_comparison(
+    problem,
+    fits: dict[str, Fit],
+    covariance: np.ndarray,
+    *,
+    label: str,
+    loglik: dict[str, float],
+    kl: dict[str, float],
+    kl_note: str,
+    tolerance: float,
+    judged: list[str] | None = None,
+    notes: tuple[str, ...] = (),
+) -> Comparison:
+    """Tables and verdict from the engines' fits; ``judged``: engines the verdict weighs."""
     names = problem.names
     estimates = pd.DataFrame(
         {e: [f.estimates[p] for p in names] for e, f in fits.items()}, index=names
     )
     se = pd.Series(np.sqrt(np.diag(covariance)), index=names, name="se")
-    loglik = pd.Series({e: problem.loglik(f.estimates) for e, f in fits.items()}, name="loglik")
-    kl = pd.Series({e: kl_at(problem, f.estimates) for e, f in fits.items()}, name="kl")
-    agree, verdict, reasons = _verdict(fits, estimates, se, tolerance, problem)
+    judged = list(fits) if judged is None else judged
+    weighed = {e: fits[e] for e in judged}
+    agree, verdict, reasons = _verdict(weighed, estimates[judged], se, tolerance, problem)
     return Comparison(
-        label=problem.family.name,
+        label=label,
         n=problem.n,
         estimates=estimates,
         se=se,
-        loglik=loglik,
-        kl=kl,
+        loglik=pd.Series(loglik, name="loglik"),
+        kl=pd.Series(kl, name="kl"),
         agree=agree,
         verdict=verdict,
-        reasons=tuple(reasons),
+        reasons=(*reasons, *notes),
         fits=fits,
         tolerance=tolerance,
-        kl_note=kl_objective(problem)[2],
+        kl_note=kl_note,
         problem=problem,
         covariance=covariance,
     )

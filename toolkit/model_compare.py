@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from toolkit.errors import BoundaryError, DataError
 
@@ -82,7 +81,7 @@ def compare_model_problem(
     """
     import time
 
-    from toolkit.compare import Comparison, _verdict
+    from toolkit.compare import assemble_comparison
     from toolkit.engines.model_fit import (
         fit_find_map,
         fit_kl,
@@ -106,38 +105,25 @@ def compare_model_problem(
         )
     if problem.has_priors:
         fits["map"] = fit_newton(problem, "map", [z_map, *starting])
-    names = problem.names
-    estimates = pd.DataFrame(
-        {e: [f.estimates[p] for p in names] for e, f in fits.items()}, index=names
-    )
     mle = fits["mle"].details
     covariance = _scaled_covariance(problem, mle["z"], mle["information"])
-    se = pd.Series(np.sqrt(np.diag(covariance)), index=names, name="se")
     objective, note = kl_objective(problem)
     zs = {e: _z(f, z_map) for e, f in fits.items()}
-    loglik = pd.Series({e: problem.loglik(z) for e, z in zs.items()}, name="loglik")
-    kl = pd.Series({e: objective(z) for e, z in zs.items()}, name="kl")
-    judged = {e: f for e, f in fits.items() if e != "map"}
+    judged = [e for e in fits if e != "map" and not (problem.has_priors and e == "find_map")]
+    notes = ()
     if problem.has_priors:
-        judged.pop("find_map")
-    agree, verdict, reasons = _verdict(judged, estimates[list(judged)], se, tolerance, problem)
-    if problem.has_priors:
-        reasons.append("map, find_map: use the model's priors; reported, not judged against mle")
-    return Comparison(
+        notes = ("map, find_map: use the model's priors; reported, not judged against mle",)
+    return assemble_comparison(
+        problem,
+        fits,
+        covariance,
         label=problem.label,
-        n=problem.n,
-        estimates=estimates,
-        se=se,
-        loglik=loglik,
-        kl=kl,
-        agree=agree,
-        verdict=verdict,
-        reasons=tuple(reasons),
-        fits=fits,
-        tolerance=tolerance,
+        loglik={e: problem.loglik(z) for e, z in zs.items()},
+        kl={e: objective(z) for e, z in zs.items()},
         kl_note=f"{note}; log-density: {_density_note(problem)}",
-        problem=problem,
-        covariance=covariance,
+        tolerance=tolerance,
+        judged=judged,
+        notes=notes,
     )
 
 
