@@ -204,8 +204,6 @@ def _run_fit_regression(args, family) -> int:
         )
     if args.y is None:
         raise UserError(f"{family.name} needs --y COL, the response column")
-    if args.report:
-        raise UserError(f"--report is not available for regression families yet ({family.name})")
     frame = read_frame(args.file)
     tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
     with quiet(), _progress() as progress:
@@ -220,6 +218,17 @@ def _run_fit_regression(args, family) -> int:
         )
         progress.remove_task(task)
     print(format_comparison(cmp, source=f"{args.file}"))
+    if args.report:
+        from toolkit.report import entry_from_comparison
+
+        entry = entry_from_comparison(
+            cmp,
+            key="c00",
+            dataset=Path(args.file).name,
+            source=f"{cmp.label.split(': ', 1)[-1]} from {args.file}",
+            posterior=args.posterior,
+        )
+        _write_outputs([entry], Path(args.report), title=f"klmle: {family.name} on {args.file}")
     return 0
 
 
@@ -231,7 +240,13 @@ def _run_demo(args) -> int:
     if args.n < 10:
         raise UserError(f"--n must be at least 10 observations, got {args.n}")
     jobs = [
-        (name, f"simulated {name}", f"simulated, N={len(data)}, seed {args.seed}", data, options)
+        (
+            name,
+            f"simulated {name}",
+            f"simulated at the demo parameters, seed {args.seed}",
+            data,
+            options,
+        )
         for name, data, options in demo_datasets(n=args.n, seed=args.seed)
     ]
     for dataset in real_datasets():

@@ -6,17 +6,28 @@ import zlib
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
+
+#: Name of the simulated response column of a regression family's demo data.
+RESPONSE = "y"
 
 
-def demo_datasets(n: int, seed: int) -> Iterator[tuple[str, np.ndarray, dict]]:
-    """(family name, data, options) for every family, each from a stream seeded by its name."""
+def demo_datasets(n: int, seed: int) -> Iterator[tuple[str, np.ndarray | pd.DataFrame, dict]]:
+    """(family name, data, compare options) for every family, each seeded by its name.
+
+    A regression family's data is a DataFrame of its demo covariates and the
+    response ``y``; its options name them (``y=``, ``x=``) and add the family's
+    ``demo_options`` (a mean-function family's ``mean``, ``params`` and ``start``).
+    """
     from models import families
     from models.regression.declaration import RegressionFamily
 
     for family in families().values():
-        if isinstance(family, RegressionFamily):  # the report draws 1-D data only, for now
-            continue
         rng = np.random.default_rng([seed, zlib.crc32(family.name.encode())])
         options = dict(family.demo_options)
         data = family.simulate(rng, n, family.demo_params, options)
-        yield family.name, np.asarray(data, dtype=float), options
+        if isinstance(family, RegressionFamily):
+            covariates = [c for c in data.columns if c != RESPONSE]
+            yield family.name, data, {"y": RESPONSE, "x": covariates, **options}
+        else:
+            yield family.name, np.asarray(data, dtype=float), options

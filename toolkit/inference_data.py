@@ -79,9 +79,70 @@ def comparison_dataset(cmp, posterior: str = "laplace") -> xr.Dataset:
         "kl_note": cmp.kl_note,
         "options": json.dumps(getattr(cmp.problem, "options", {})),
         "posterior": posterior,
+        "kind": problem_kind(cmp.problem),
     }
+    if attrs["kind"] != "family":
+        attrs.update(_model_attrs(cmp))
+        predictor = cmp.problem.predictor
+        if predictor is not None:
+            theta = cmp.estimates["mle"].to_numpy(float)
+            data["eta_mle"] = ("obs_dim_0", np.asarray(predictor(theta), dtype=float))
     coords = {"parameter": list(cmp.estimates.index), "engine": engines}
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def problem_kind(problem) -> str:
+    """The kind of problem: "family" (univariate catalog), "regression" or "model"."""
+    if hasattr(problem, "family"):
+        return "family"
+    return "model" if problem.regression is None else "regression"
+
+
+def _model_attrs(cmp) -> dict:
+    """What a report needs of a ``ModelProblem`` comparison beyond the tables (JSON strings).
+
+    ``k_free``: free parameters (unconstrained coordinates); ``not_judged``: engines
+    reported but left out of the verdict (with priors, ``find_map`` and ``map`` use
+    them; see :func:`toolkit.model_compare.compare_model_problem`); ``multistart``:
+    starts and distinct optima by engine; ``regression``: the family, response and
+    design columns of a regression family.
+    """
+    problem = cmp.problem
+    not_judged = [e for e in ("find_map", "map") if e in cmp.fits and problem.has_priors]
+    multistart = {
+        engine: {
+            "starts": int(fit.details["starts"]),
+            "n_optima": int(fit.details["n_optima"]),
+            "optima": [{k: float(v) for k, v in o.items()} for o in fit.details["optima"]],
+        }
+        for engine, fit in cmp.fits.items()
+        if "starts" in fit.details
+    }
+    attrs = {
+        "k_free": len(cmp.fits["mle"].details["z"]),
+        "discrete": int(problem.discrete),
+        "has_priors": int(problem.has_priors),
+        "not_judged": json.dumps(not_judged),
+        "multistart": json.dumps(multistart),
+    }
+    rd = problem.regression
+    if rd is not None:
+        attrs["regression"] = json.dumps(
+            {
+                "family": problem_family(cmp),
+                "response": rd.response,
+                "columns": list(rd.columns),
+                "intercept": bool(rd.intercept),
+                "mean_parameters": len(cmp.estimates.index) - len(_extra(problem_family(cmp))),
+            }
+        )
+    return attrs
+
+
+def _extra(family_name: str) -> tuple[str, ...]:
+    from models import get_family
+
+    return tuple(get_family(family_name).extra)
 
 
 def problem_family(cmp) -> str:
@@ -209,6 +270,11 @@ def posterior_log_likelihood(idata, *, max_draws: int = 500) -> xr.Dataset | Non
     if "posterior" not in idata.groups():
         return None
     attrs = idata.comparison.attrs
+    kind = str(attrs.get("kind", "family"))
+    if kind == "regression":
+        return _regression_posterior_log_likelihood(idata, max_draws)
+    if kind != "family":
+        return None  # a user's model: its log-density is PyMC code, not in the results
     family = get_family(str(attrs["family"]))
     x = np.asarray(idata.observed_data["x"].values, dtype=float)
     options = family.resolve_options(x, json.loads(attrs["options"]))
@@ -231,3 +297,30 @@ def _draw_value(value) -> float | np.ndarray:
     """One draw of a variable: a float for scalars, an array for vectors."""
     value = np.asarray(value, dtype=float)
     return value if value.ndim else float(value)
+
+
+def _regression_posterior_log_likelihood(idata, max_draws: int) -> xr.Dataset | None:
+    """Row log-densities of a regression family at posterior draws: X β and the extras.
+
+    None for a mean-function family (its mean is Python code, not in the results).
+    """
+    from models import get_family
+
+    spec = json.loads(idata.comparison.attrs["regression"])
+    family = get_family(spec["family"])
+    if family.mean_function:
+        return None
+    x = np.asarray(idata.observed_data["X"].values, dtype=float)
+    y = np.asarray(idata.observed_data["y"].values, dtype=float)
+    posterior = idata.posterior
+    n_draws = posterior.sizes["draw"]
+    keep = np.unique(np.linspace(0, n_draws - 1, min(max_draws, n_draws)).astype(int))
+    beta = np.asarray(posterior["beta"].values[0], dtype=float)[keep]
+    extras = {p: np.asarray(posterior[p].values[0], dtype=float)[keep] for p in family.extra}
+    rows = []
+    for i in range(len(keep)):
+        with np.errstate(all="ignore"):
+            rows.append(family.logpdf(y, x @ beta[i], {p: float(v[i]) for p, v in extras.items()}))
+    values = np.asarray(rows)[None, :, :]
+    coords = {"chain": [0], "draw": np.arange(len(keep)), "obs_dim_0": np.arange(len(y))}
+    return xr.Dataset({"x": (("chain", "draw", "obs_dim_0"), values)}, coords=coords)

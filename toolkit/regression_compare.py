@@ -75,6 +75,7 @@ def compare_regression(
         density_label=f"{family.name}: numpy/scipy row log-density (independent of PyMC)",
     )
     problem.regression = rd
+    problem.predictor = _predictor(rd, spec)
     closed_form = None
     if family.closed_form is not None:
         closed_form = lambda: _flatten(family.closed_form(rd.x, rd.y), problem.names)  # noqa: E731
@@ -145,14 +146,26 @@ def _model(family, rd: RegressionData, spec):
     return model
 
 
+def _predictor(rd: RegressionData, spec):
+    """Natural flat parameters -> the linear predictor Xβ (or the mean function) of each row."""
+    k = len(spec[1]) if spec else rd.x.shape[1]
+    covariates = rd.x[:, 0] if spec and rd.x.shape[1] == 1 else rd.x
+
+    def predictor(theta: np.ndarray) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        return spec[0](covariates, theta[:k], np) if spec else rd.x @ theta[:k]
+
+    return predictor
+
+
 def _density(family, rd: RegressionData, spec):
     """Natural flat parameters -> the family's independent row log-densities."""
     k = len(spec[1]) if spec else rd.x.shape[1]
-    covariates = rd.x[:, 0] if spec and rd.x.shape[1] == 1 else rd.x
+    predictor = _predictor(rd, spec)
     extra_names = list(family.extra)
 
     def density(theta: np.ndarray) -> np.ndarray:
-        eta = spec[0](covariates, theta[:k], np) if spec else rd.x @ theta[:k]
+        eta = predictor(theta)
         extra = dict(zip(extra_names, map(float, theta[k:]), strict=True))
         with np.errstate(all="ignore"):
             return family.logpdf(rd.y, eta, extra)

@@ -54,6 +54,8 @@ class RegressionFamily:
     demo_options: Mapping[str, Any] = field(default_factory=dict)
     #: Univariate families' CLI options; regression families take --y/--x instead.
     options: tuple = ()
+    #: (eta, extra) -> E[y | x], the fitted mean the report draws against the data.
+    response_mean: Callable[[np.ndarray, Mapping[str, float]], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         bad = {p: d for p, d in self.extra.items() if d not in EXTRA_DOMAINS}

@@ -53,4 +53,5 @@ FAMILY = RegressionFamily(
     demo_covariates=_demo_covariates,
     closed_form=_closed_form,
     boundary=_boundary,
+    response_mean=lambda eta, extra: eta,
 )

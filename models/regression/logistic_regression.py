@@ -38,4 +38,5 @@ FAMILY = RegressionFamily(
     demo_params={"beta": [-0.5, 1.0, -0.8]},
     demo_covariates=_demo_covariates,
     boundary=separation,
+    response_mean=lambda eta, extra: 1.0 / (1.0 + np.exp(-eta)),
 )

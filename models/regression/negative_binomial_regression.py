@@ -46,4 +46,5 @@ FAMILY = RegressionFamily(
     demo_params={"beta": [1.0, 0.4, -0.3], "alpha": 2.0},
     demo_covariates=_demo_covariates,
     boundary=zero_counts,
+    response_mean=lambda eta, extra: np.exp(eta),
 )

@@ -34,5 +34,6 @@ FAMILY = RegressionFamily(
     demo_params={"b1": 5.0, "b2": 0.4, "sigma": 0.3},
     demo_covariates=lambda rng, n: pd.DataFrame({"x": rng.uniform(0.0, 10.0, n)}),
     mean_function=True,
+    response_mean=lambda eta, extra: eta,
     demo_options={"mean": exponential_rise, "params": ("b1", "b2"), "start": (1.0, 0.1)},
 )

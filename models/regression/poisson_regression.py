@@ -40,4 +40,5 @@ FAMILY = RegressionFamily(
     demo_params={"beta": [0.5, 0.3, -0.2]},
     demo_covariates=_demo_covariates,
     boundary=zero_counts,
+    response_mean=lambda eta, extra: np.exp(eta),
 )

@@ -62,6 +62,9 @@ class ModelProblem:
     density_label: str = "PyMC elementwise log-probability (not independent)"
     #: The checked response and design of a regression family (None for a user's model).
     regression: Any = field(default=None, repr=False)
+    #: Natural flat parameters -> the linear predictor (or mean function) of each row
+    #: (regression families; None for a user's model).
+    predictor: Any = field(default=None, repr=False)
 
     @property
     def n(self) -> int:

@@ -6,6 +6,12 @@
     write_report(entries, "report.html")
     save_results(entries, "report.nc")
 
+``cmp`` may come from a catalog family (``toolkit.compare("gamma", x)``), a
+regression family (``toolkit.compare("logistic_regression", df, y=..., x=[...])``)
+or your own model (``toolkit.compare(model)`` on a ``pm.Model``): each section
+shows what its saved data allow (a user's model has no KL profile: the model
+itself is Python code and is not saved).
+
 Nothing is drawn or configured at import time; matplotlib's Agg backend is
 selected inside the drawing functions.
 """

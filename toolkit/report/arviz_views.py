@@ -9,7 +9,7 @@ from toolkit.quiet import quiet
 from toolkit.report.figures import ENGINE_STYLE, _pyplot, encode
 
 #: Engines drawn as reference lines on the posterior plots.
-REFERENCE_ENGINES = ("mle", "kl", "closed_form", "scipy")
+REFERENCE_ENGINES = ("mle", "kl", "closed_form", "scipy", "map")
 
 
 def posterior_figure(entry) -> str:
@@ -43,10 +43,9 @@ def forest_figure(entry) -> str:
             entry.idata, combined=True, hdi_prob=0.94, figsize=(6.0, 1.8 + 0.5 * len(entry.se))
         )
     ax = np.atleast_1d(axes).ravel()[0]
-    labels = {
-        _plain(t.get_text()): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
-    }
-    for engine, marker in (("mle", "o"), ("kl", "x")):
+    labels = _tick_positions(ax)
+    markers = [(e, m) for e, m in (("mle", "o"), ("kl", "x"), ("map", "d")) if e in entry.estimates]
+    for engine, marker in markers:
         for name in entry.estimates.index:
             y = labels.get(_plain(name))
             if y is not None:
@@ -60,11 +59,28 @@ def forest_figure(entry) -> str:
                 )
     ax.plot([], [], "o", mfc="none", color=ENGINE_STYLE["mle"]["color"], label="mle")
     ax.plot([], [], "x", color=ENGINE_STYLE["kl"]["color"], label="kl")
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    if "map" in entry.estimates:
+        ax.plot([], [], "d", mfc="none", color=ENGINE_STYLE["map"]["color"], label="map")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_title(
         f"94 % HDI of the {entry.posterior_kind} posterior, with the estimates", fontsize=9
     )
-    return encode(ax.figure)
+    return encode(ax.figure, tight=True)
+
+
+def _tick_positions(ax) -> dict[str, float]:
+    """Full parameter name -> y of its row; ArviZ labels a vector's later rows "[1]", "[2]"."""
+    ticks = sorted(
+        zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels()), strict=True),
+        key=lambda item: -item[0],
+    )
+    positions, current = {}, ""
+    for y, text in ticks:
+        text = _plain(text)
+        name = current + text if text.startswith("[") else text
+        current = name.split("[")[0]
+        positions[name] = y
+    return positions
 
 
 def _plain(label: str) -> str:
@@ -97,7 +113,8 @@ def elpd_comparison(entries) -> pd.DataFrame | None:
             continue
         posterior = entry.idata.posterior.isel(draw=_kept(entry, loglik))
         posterior = posterior.assign_coords(draw=loglik["draw"].values)
-        models[entry.family] = az.InferenceData(posterior=posterior, log_likelihood=loglik)
+        name = entry.family if entry.family not in models else f"{entry.family} ({entry.key})"
+        models[name] = az.InferenceData(posterior=posterior, log_likelihood=loglik)
     if len(models) < 2:
         return None
     with quiet(), np.errstate(all="ignore"):

@@ -37,12 +37,16 @@ def _figure(*args, **kwargs):
     return _pyplot().subplots(*args, layout="constrained", **kwargs)
 
 
-def encode(fig) -> str:
-    """The figure as a ``data:image/png;base64,...`` URI; the figure is closed."""
+def encode(fig, *, tight: bool = False) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI; the figure is closed.
+
+    ``tight`` crops to the drawn content (figures laid out by ArviZ, whose long
+    labels can reach past the edge).
+    """
     plt = _pyplot()
     buffer = io.BytesIO()
     try:
-        fig.savefig(buffer, format="png", dpi=DPI)
+        fig.savefig(buffer, format="png", dpi=DPI, **({"bbox_inches": "tight"} if tight else {}))
     finally:
         plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -105,6 +109,8 @@ def _profile_panel(ax, entry, profile) -> None:
         ax.text(0.5, 0.5, "not finite here", ha="center", transform=ax.transAxes)
         return
     offset = float(np.median(nll - kl))  # = H(p̂) (or its estimate): constant in θ
+    if abs(offset) <= 1e-12 * max(1.0, float(np.max(np.abs(kl)))):
+        offset = 0.0  # rounding noise of a zero offset (continuous responses)
     ax.plot(grid, kl, color="#d62728", lw=3, alpha=0.6, label="KL(p̂‖q_θ)  (left)")
     twin = ax.twinx()
     twin.plot(grid, nll, color="#1f77b4", lw=1.5, ls="--", label="−ℓ(θ)/N  (right)")
@@ -171,3 +177,75 @@ def _pp_points(problem, params, sorted_x):
         cdf = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
         model = np.interp(values, grid, cdf)
     return model, empirical
+
+
+def fitted_figure(entry, view) -> str:
+    """Observed against fitted at the MLE: a scatter (continuous y) or binned calibration
+    (discrete y), and y against the covariate with the fitted mean when there is one covariate.
+    """
+    from toolkit.report.regression_view import calibration_bins
+
+    fitted = view.fitted_mean
+    names, covariates = view.covariates
+    one = covariates.shape[1] == 1
+    fig, axes = _figure(1, 2 if one else 1, figsize=(9.6 if one else 4.8, 4.0), squeeze=False)
+    ax = axes[0, 0]
+    if view.family.discrete:
+        cal = calibration_bins(view.y, fitted)
+        ax.errorbar(
+            cal.fitted, cal.observed, yerr=2 * cal.se, fmt="o", color="#08306b", capsize=3,
+            label=f"mean observed {view.response} per bin (±2 SE)",
+        )  # fmt: skip
+        ax.set_title(f"Calibration: {len(cal.rows)} bins of ≈{int(np.median(cal.rows))} rows")
+        lo = min(cal.fitted.min(), np.nanmin(cal.observed - 2 * cal.se))
+        hi = max(cal.fitted.max(), np.nanmax(cal.observed + 2 * cal.se))
+        ax.set_ylabel(f"observed mean of {view.response}")
+    else:
+        ax.plot(fitted, view.y, ".", ms=3, alpha=0.6, color="#08306b", label="rows")
+        ax.set_title("Observed against fitted")
+        lo, hi = min(fitted.min(), view.y.min()), max(fitted.max(), view.y.max())
+        ax.set_ylabel(f"observed {view.response}")
+    ax.plot([lo, hi], [lo, hi], color="#999999", lw=1, label="observed = fitted")
+    ax.set_xlabel(f"fitted mean E[{view.response} | x] at the MLE")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    if one:
+        _covariate_panel(axes[0, 1], view, names[0], covariates[:, 0], fitted)
+    return encode(fig)
+
+
+def _covariate_panel(ax, view, name: str, x: np.ndarray, fitted: np.ndarray) -> None:
+    order = np.argsort(x, kind="stable")
+    ax.plot(x, view.y, ".", ms=3, alpha=0.5, color="#6baed6", label=f"data: {view.response}")
+    ax.plot(x[order], fitted[order], color="#08306b", lw=2, label="fitted mean at the MLE")
+    ax.set_xlabel(name)
+    ax.set_ylabel(view.response)
+    ax.set_title(f"{view.response} against {name}")
+    ax.legend(fontsize=8, frameon=False)
+
+
+def prior_pull_figure(entry) -> str:
+    """(MAP − MLE) / SE per parameter: how far the model's priors pull each estimate."""
+    pull = prior_pull(entry)
+    fig, ax = _figure(figsize=(5.2, 1.2 + 0.35 * len(pull)))
+    y = np.arange(len(pull))[::-1]
+    values = pull.to_numpy(float)
+    ax.barh(y, values, color=ENGINE_STYLE["map"]["color"], height=0.6, label="MAP (with priors)")
+    ax.axvline(0.0, color="#1f77b4", lw=1.5, label="MLE (priors dropped)")
+    finite = np.abs(values[np.isfinite(values)])
+    half = 1.25 * max(float(finite.max()) if finite.size else 0.0, 0.05)
+    ax.set_xlim(-half, half)  # symmetric: the direction of the pull is visible
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(5, symmetric=True))
+    ax.set_yticks(y, list(pull.index))
+    ax.set_xlabel("(MAP − MLE) / SE   [standard errors]")
+    ax.set_title("The priors' pull on each estimate", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return encode(fig)
+
+
+def prior_pull(entry):
+    """(MAP − MLE) / SE by parameter (pandas Series)."""
+    est = entry.estimates
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (est["map"] - est["mle"]) / entry.se

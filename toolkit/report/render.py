@@ -7,13 +7,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from toolkit.quiet import quiet
-from toolkit.report import arviz_views, figures, tables
+from toolkit.report import arviz_views, figures, model_sections, tables
 from toolkit.report import stats as report_stats
 from toolkit.report.html import badge, esc, figure, frame_table, page
 from toolkit.report.results import ReportEntry, atomic_write
 
-#: Plots drawn for every entry (posterior and forest only where a posterior exists).
+#: Plots drawn for every univariate entry (posterior and forest only where a posterior exists).
 PLOTS = ("fit", "profile", "calibration", "posterior", "forest")
+#: Plots of a regression entry (profile: not for a user's mean function).
+REGRESSION_PLOTS = ("fitted", "profile", "posterior", "forest")
+#: Plots of a user's pm.Model (prior_pull: only with proper priors, where ``map`` exists).
+MODEL_PLOTS = ("prior_pull", "posterior", "forest")
 
 IDENTITY = """
 <div class="identity">
@@ -82,6 +86,8 @@ def render_report(
     )
     parts.append(tables.overview_table(entries))
     parts.append('<h2 id="identity">The identity</h2>' + IDENTITY)
+    if any(entry.kind != "family" for entry in entries):
+        parts.append(model_sections.CONDITIONAL_IDENTITY)
     parts.append(_ranking_section(entries))
     parts.append('<h2 id="families">Families</h2>')
     for entry in entries:
@@ -101,11 +107,10 @@ def _summary_line(entries) -> str:
 
 
 def entry_section(entry: ReportEntry) -> str:
-    """One family × dataset: verdict, tables and figures."""
-    mle = entry.estimates["mle"].to_dict()
-    se = entry.se.to_dict()
+    """One family (or regression, or user's model) × dataset: verdict, tables and figures."""
+    name = entry.family if entry.kind == "family" else entry.label
     head = (
-        f'<h3 id="{esc(entry.key)}">{esc(entry.family)} on {esc(entry.dataset)} '
+        f'<h3 id="{esc(entry.key)}">{esc(name)} on {esc(entry.dataset)} '
         f"{badge(entry.verdict)}</h3>"
         f'<p class="note">Data: {esc(entry.source)}; N = {entry.n}; '
         f"tolerance {esc(entry.attrs['tolerance'])} SE. KL: {esc(entry.attrs['kl_note'])}.</p>"
@@ -113,6 +118,19 @@ def entry_section(entry: ReportEntry) -> str:
     reasons = "".join(f"<li>{esc(r)}</li>" for r in entry.reasons)
     parts = [head, f'<ul class="reasons">{reasons}</ul>' if reasons else ""]
     parts.append("<h4>Estimates by engine</h4>" + tables.parameter_table(entry))
+    if entry.kind == "family":
+        parts.extend(_family_parts(entry))
+    else:
+        parts.extend(model_sections.model_parts(entry))
+    parts.append(_arviz_part(entry))
+    return f'<section class="entry" data-key="{esc(entry.key)}">{"".join(parts)}</section>'
+
+
+def _family_parts(entry: ReportEntry) -> list[str]:
+    """A univariate family's figures, goodness of fit and certificates."""
+    mle = entry.estimates["mle"].to_dict()
+    se = entry.se.to_dict()
+    parts = []
     one_dimensional = entry.problem.family.data_ndim == 1
     if one_dimensional:
         fit = figures.fit_figure(entry)
@@ -144,8 +162,7 @@ def entry_section(entry: ReportEntry) -> str:
         )
     parts.append("<h4>Goodness of fit at the MLE</h4>" + tables.gof_table(entry))
     parts.append("<h4>Convergence certificates</h4>" + tables.certificate_table(entry))
-    parts.append(_arviz_part(entry))
-    return f'<section class="entry" data-key="{esc(entry.key)}">{"".join(parts)}</section>'
+    return parts
 
 
 #: Heading and note of the ArviZ part, by how the posterior group was drawn.

@@ -35,7 +35,9 @@ class ResultsError(ValueError):
 
 @dataclass(frozen=True)
 class ReportEntry:
-    """One family fitted to one dataset, as the report sees it.
+    """One family (or regression family, or user's pm.Model) fitted to one dataset.
+
+    The comparison group's ``kind`` attribute says which of the three it is.
 
     Parameters
     ----------
@@ -80,6 +82,7 @@ class ReportEntry:
 
     @cached_property
     def data(self) -> np.ndarray:
+        """The observations of a univariate entry (see ``observed_data`` for the others)."""
         return np.asarray(self.idata.observed_data["x"].values, dtype=float)
 
     @cached_property
@@ -105,12 +108,55 @@ class ReportEntry:
         columns = {str(v)[5:]: ds[v].values for v in ds.data_vars if str(v).startswith("cert_")}
         return pd.DataFrame(columns, index=self.estimates.columns)
 
+    @property
+    def kind(self) -> str:
+        """The kind of entry: "family" (univariate), "regression" or "model" (a pm.Model)."""
+        return str(self.attrs.get("kind", "family"))
+
+    @property
+    def label(self) -> str:
+        """The comparison's label: the family, or the regression formula, or the model's name."""
+        return str(self.attrs.get("label", self.family))
+
+    @property
+    def not_judged(self) -> list[str]:
+        """Engines reported but left out of the verdict (those that use a model's priors)."""
+        return list(json.loads(self.attrs.get("not_judged", "[]")))
+
+    @property
+    def multistart(self) -> dict:
+        """Starts and distinct optima by engine, where the engines ran from several starts."""
+        return dict(json.loads(self.attrs.get("multistart", "{}")))
+
+    @property
+    def regression(self) -> dict | None:
+        """Family, response, design columns of a regression entry; None otherwise."""
+        text = self.attrs.get("regression")
+        return json.loads(text) if text is not None else None
+
+    @property
+    def k_free(self) -> int:
+        """Free parameters for AIC/BIC (a simplex of k probabilities has k − 1)."""
+        if self.kind == "family":
+            from toolkit.report.stats import free_parameters
+
+            return free_parameters(self.problem)
+        return int(self.attrs["k_free"])
+
     @cached_property
     def problem(self):
-        """The validated problem (family, data, options) rebuilt from the saved data."""
+        """The validated univariate problem (family, data, options) rebuilt from the saved data.
+
+        Raises
+        ------
+        ValueError
+            For a regression or user-model entry, which has no univariate problem.
+        """
         from models import get_family
         from toolkit.engines.problem import Problem
 
+        if self.kind != "family":
+            raise ValueError(f"{self.label}: a {self.kind} entry has no univariate problem")
         family = get_family(self.family)
         return Problem(family, self.data, family.resolve_options(self.data, self.options))
 
@@ -235,6 +281,10 @@ def atomic_write(path: Path, write) -> None:
     tmp = Path(name)
     try:
         write(tmp)
+        # mkstemp creates the file private (0600); give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

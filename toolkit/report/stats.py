@@ -27,12 +27,18 @@ def free_parameters(problem) -> int:
 
 def information_criteria(problem, loglik: float) -> dict[str, float]:
     """AIC = 2k − 2ℓ and BIC = k log N − 2ℓ at the maximised log-likelihood ``loglik``."""
-    k = free_parameters(problem)
-    return {
-        "k": float(k),
-        "AIC": 2 * k - 2 * loglik,
-        "BIC": k * np.log(problem.n) - 2 * loglik,
-    }
+    return information_criteria_kn(free_parameters(problem), problem.n, loglik)
+
+
+def information_criteria_kn(k: int, n: int, loglik: float) -> dict[str, float]:
+    """AIC and BIC for ``k`` free parameters and ``n`` observations.
+
+    Examples
+    --------
+    >>> information_criteria_kn(2, 100, -50.0)["AIC"]
+    104.0
+    """
+    return {"k": float(k), "AIC": 2 * k - 2 * loglik, "BIC": k * np.log(n) - 2 * loglik}
 
 
 def correct_digits(estimate: np.ndarray, reference: np.ndarray) -> float:

@@ -31,12 +31,13 @@ def max_se_difference(entry) -> pd.Series:
 
 
 def counted_engines(entry) -> list[str]:
-    """Engines that converged off the boundary: the ones the verdict compares."""
+    """Engines that converged off the boundary and are judged (not using a model's priors)."""
     certs = entry.certificates
     ok = certs["converged"].astype(float).fillna(0).astype(bool)
     if "at_boundary" in certs:
         ok &= ~certs["at_boundary"].astype(float).fillna(0).astype(bool)
-    return [e for e in entry.estimates.columns if ok[e]]
+    judged = set(entry.estimates.columns) - set(entry.not_judged)
+    return [e for e in entry.estimates.columns if ok[e] and e in judged]
 
 
 def closed_form_digits(entry) -> dict[str, float]:
@@ -49,9 +50,11 @@ def closed_form_digits(entry) -> dict[str, float]:
     est = entry.estimates
     if "closed_form" not in est.columns:
         return {}
-    problem = entry.problem
-    family = problem.family
-    sets = family.argmax_set(problem.data, problem.options) if family.argmax_set else {}
+    sets = {}
+    if entry.kind == "family":
+        problem = entry.problem
+        family = problem.family
+        sets = family.argmax_set(problem.data, problem.options) if family.argmax_set else {}
     digits = {}
     for engine in est.columns:
         if engine == "closed_form":
@@ -72,6 +75,8 @@ def overview_row(entry) -> list[str]:
     worst_ll = float((loglik - loglik["mle"])[counted].abs().max())
     skipped = [e for e in entry.estimates.columns if e not in counted]
     note = f"<br>not counted: {esc(', '.join(skipped))}" if skipped else ""
+    if set(skipped) & set(entry.not_judged):
+        note += " (priors)"
     kl = entry.by_engine("kl")
     seconds = entry.by_engine("cert_seconds")
     digits = closed_form_digits(entry)
@@ -101,13 +106,72 @@ def overview_table(entries) -> str:
 
 
 def parameter_table(entry) -> str:
-    """Estimates by engine and SE, then log-likelihood and KL rows (as Comparison.table())."""
+    """Estimates by engine and SE, then log-likelihood and KL rows (as Comparison.table()).
+
+    A regression coefficient's row names the design column it multiplies.
+    """
+    from toolkit.report.regression_view import terms
+
     frame = entry.estimates.copy()
     frame["SE at the MLE"] = entry.se
+    named = terms(entry)
+    frame.index = [_term(p, named.get(p)) for p in frame.index]
     extra = pd.DataFrame(
         [entry.by_engine("loglik"), entry.by_engine("kl")], index=["log-likelihood ℓ", "KL(p̂‖q)"]
     )
     return frame_table(pd.concat([frame, extra]), digits=10, cls="params")
+
+
+def _term(parameter: str, column: str | None) -> str:
+    if column is None:
+        return parameter
+    return f"{parameter} {column}" if column.startswith("(") else f"{parameter} ({column})"
+
+
+def prior_pull_table(entry) -> str:
+    """MLE, MAP and the prior's pull (MAP − MLE) / SE by parameter."""
+    from toolkit.report.figures import prior_pull
+
+    est = entry.estimates
+    frame = pd.DataFrame(
+        {
+            "mle": est["mle"],
+            "map": est["map"],
+            "MAP − MLE": est["map"] - est["mle"],
+            "SE at the MLE": entry.se,
+            "(MAP − MLE) / SE": prior_pull(entry),
+        }
+    )
+    return frame_table(frame, digits=6, cls="pull", caption="The prior's pull, in SE units")
+
+
+def multistart_table(entry) -> str:
+    """Each multi-start engine's starts, distinct optima and their objectives (best first)."""
+    rows = []
+    names = list(entry.estimates.index)
+    for engine, info in entry.multistart.items():
+        optima = sorted(info["optima"], key=lambda o: o["objective"])
+        for i, optimum in enumerate(optima):
+            head = [cell(engine), cell(info["starts"]), cell(info["n_optima"])] if i == 0 else [
+                cell(""), cell(""), cell("")]  # fmt: skip
+            best = "best" if i == 0 else f"+{optimum['objective'] - optima[0]['objective']:.3g}"
+            rows.append(
+                [*head, cell(optimum["objective"], 10), cell(best)]
+                + [cell(optimum.get(n, np.nan), 8) for n in names]
+            )
+    headers = ("engine", "starts", "distinct optima", "objective", "vs best", *names)
+    return table(headers, rows, cls="multistart")
+
+
+def information_table(entry) -> str:
+    """AIC and BIC at the MLE (k free parameters, N rows)."""
+    loglik = float(entry.by_engine("loglik")["mle"])
+    ic = report_stats.information_criteria_kn(entry.k_free, entry.n, loglik)
+    rows = [
+        [cell("AIC"), cell(ic["AIC"], 8), cell(f"k = {entry.k_free}")],
+        [cell("BIC"), cell(ic["BIC"], 8), cell(f"N = {entry.n}")],
+    ]
+    return table(("statistic", "value", "note"), rows, cls="gof")
 
 
 def gof_table(entry) -> str:
@@ -145,8 +209,8 @@ def aic_ranking(entries) -> str:
     """Families fitted to the same data, ranked by AIC (lower is better)."""
     rows = []
     for entry in entries:
-        ic = report_stats.information_criteria(
-            entry.problem, float(entry.by_engine("loglik")["mle"])
+        ic = report_stats.information_criteria_kn(
+            entry.k_free, entry.n, float(entry.by_engine("loglik")["mle"])
         )
         rows.append((entry.family, ic["k"], float(entry.by_engine("loglik")["mle"]), ic))
     rows.sort(key=lambda r: r[3]["AIC"])

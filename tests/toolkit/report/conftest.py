@@ -44,3 +44,53 @@ def report_html(entries, tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "report.html"
     write_report(entries, path)
     return path.read_text(encoding="utf-8")
+
+
+def _user_model(rng):
+    """A linear model in PyMC with Normal priors on the coefficients, so ``map`` appears."""
+    import pymc as pm
+
+    x = rng.normal(0.0, 1.0, N)
+    y = 1.0 + 2.0 * x + rng.normal(0.0, 1.5, N)
+    with pm.Model(name="my_model") as model:
+        a = pm.Normal("a", 0.0, 1.0)
+        b = pm.Normal("b", 0.0, 1.0)
+        sigma = pm.HalfNormal("sigma", 2.0)
+        pm.Normal("y", a + b * x, sigma, observed=y)
+    return model
+
+
+@pytest.fixture(scope="session")
+def model_entries():
+    """linear_regression, logistic_regression, nonlinear_regression (demo data) and a pm.Model.
+
+    Keys m00.. in that order; N = 300 rows each.
+    """
+    from models import get_family
+    from toolkit.demo import demo_datasets
+
+    wanted = ("linear_regression", "logistic_regression", "nonlinear_regression")
+    jobs = [job for job in demo_datasets(N, 20261121) if job[0] in wanted]
+    out = []
+    with quiet():
+        for i, (name, frame, options) in enumerate(jobs):
+            assert get_family(name).name == name
+            cmp = toolkit.compare(name, frame, **options)
+            out.append(
+                entry_from_comparison(cmp, key=f"m{i:02d}", dataset=f"sim {name}", source="sim")
+            )
+        cmp = toolkit.compare(_user_model(np.random.default_rng(7)))
+        out.append(
+            entry_from_comparison(cmp, key=f"m{len(out):02d}", dataset="mine", source="my data")
+        )
+    return out
+
+
+@pytest.fixture(scope="session")
+def model_report_html(model_entries, tmp_path_factory):
+    """The report of :func:`model_entries`, rendered once."""
+    from toolkit.report import write_report
+
+    path = tmp_path_factory.mktemp("model_report") / "report.html"
+    write_report(model_entries, path)
+    return path.read_text(encoding="utf-8")

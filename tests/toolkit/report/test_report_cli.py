@@ -56,3 +56,23 @@ def test_demo_rejects_tiny_n(tmp_path, capsys):
     assert main(["demo", "--n", "1", "--output", str(tmp_path / "d.html")]) == 1
     assert capsys.readouterr().err.startswith("klmle: error:")
     assert not np.any([p.exists() for p in tmp_path.iterdir()])
+
+
+def test_fit_report_with_a_regression_family(tmp_path, rng, capsys):
+    import pandas as pd
+
+    x1, x2 = rng.normal(size=300), rng.uniform(0, 2, size=300)
+    p = 1 / (1 + np.exp(-(-0.5 + x1 - 0.8 * x2)))
+    csv = tmp_path / "admit.csv"
+    pd.DataFrame({"gre": x1, "gpa": x2, "admit": (rng.uniform(size=300) < p).astype(int)}).to_csv(
+        csv, index=False
+    )
+    out = tmp_path / "fit.html"
+    args = ["fit", str(csv), "--family", "logistic_regression", "--y", "admit", "--x", "gre"]
+    assert main([*args, "--x", "gpa", "--report", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "logistic_regression: admit ~ 1 + gre + gpa" in html
+    assert "beta[1] (gre)" in html and 'data-plot="fitted"' in html
+    assert 'data-plot="profile"' in html and out.with_suffix(".nc").is_file()
+    printed = capsys.readouterr()
+    assert str(out) in printed.out and printed.err == ""

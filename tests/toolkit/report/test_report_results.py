@@ -85,3 +85,44 @@ def test_save_is_atomic(entries, tmp_path, monkeypatch):
     with pytest.raises(OSError, match="simulated"):
         save_results(entries, tmp_path / "r.nc")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def saved_models(model_entries, tmp_path_factory):
+    path = tmp_path_factory.mktemp("results") / "models.nc"
+    save_results(model_entries, path)
+    return path
+
+
+def test_round_trip_keeps_regression_and_model_entries(model_entries, saved_models):
+    loaded = load_results(saved_models)
+    for before, after in zip(model_entries, loaded, strict=True):
+        assert (before.kind, before.label, before.k_free) == (after.kind, after.label, after.k_free)
+        assert before.regression == after.regression
+        assert before.multistart == after.multistart and before.not_judged == after.not_judged
+        pd.testing.assert_frame_equal(before.estimates, after.estimates)
+        pd.testing.assert_series_equal(before.se, after.se)
+        for name in before.idata.observed_data.data_vars:
+            np.testing.assert_array_equal(
+                before.idata.observed_data[name].values, after.idata.observed_data[name].values
+            )
+        assert after.has_posterior
+
+
+def test_klmle_report_reproduces_regression_and_model_tables(model_entries, saved_models, tmp_path):
+    direct = write_report(model_entries, tmp_path / "direct.html", title="t")
+    out = tmp_path / "again.html"
+    assert main(["report", str(saved_models), "--output", str(out)]) == 0
+    again = out.read_text(encoding="utf-8").replace(f"klmle report: {saved_models.name}", "t")
+    assert _without_images(again) == _without_images(direct.read_text(encoding="utf-8"))
+    assert 'class="pull"' in again and 'data-plot="profile"' in again
+
+
+def test_saved_files_get_the_usual_mode(entries, tmp_path):
+    # The temporary file behind the atomic write is private; the result must not be.
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    path = save_results(entries[:1], tmp_path / "r.nc")
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)

@@ -1,0 +1,119 @@
+"""The parts of a report section for a regression family or a user's ``pm.Model``.
+
+What a section shows is decided by the entry's stored fields (``kind``, the
+``map`` column, ``multistart``, the regression spec), never by a family's name.
+"""
+
+from __future__ import annotations
+
+from toolkit.report import figures, tables
+from toolkit.report.html import esc, figure
+
+#: Shown after the identity when the report holds regression or user-model entries.
+CONDITIONAL_IDENTITY = """
+<div class="identity">
+<p><b>Regression and your own model.</b> There the data are rows (x<sub>i</sub>, y<sub>i</sub>)
+and the model a conditional law q(y | x; θ). The same argument holds for the conditional KL
+averaged over the empirical p̂(x):</p>
+<p style="text-align:center">Σ p̂(x, y) log(p̂(y | x) / q(y | x; θ)) = Σ p̂(x, y) log p̂(y | x)
+− ℓ(θ)/N,</p>
+<p>and the first term does not depend on θ. For a discrete response it is computed exactly
+(it is 0 when no covariate row repeats); for a continuous one the <code>kl</code> engine
+minimises the cross-entropy −Σ p̂(x, y) log q(y | x; θ) = −ℓ(θ)/N itself, the KL up to
+the conditional entropy of the data, which is not estimated.</p>
+</div>
+"""
+
+
+#: What each multi-start engine minimises, as the table's "objective" column shows it.
+OBJECTIVES = {
+    "mle": "−ℓ(θ)/N for mle",
+    "kl": "the conditional KL (or cross-entropy) for kl",
+    "map": "−log posterior/N for map",
+}
+
+
+def model_parts(entry) -> list[str]:
+    """Prior pull, multi-start, figures, AIC/BIC and certificates of a non-univariate entry."""
+    parts = []
+    if "map" in entry.estimates.columns:
+        parts.append(_prior_part(entry))
+    if entry.multistart:
+        objectives = ", ".join(OBJECTIVES[e] for e in entry.multistart if e in OBJECTIVES)
+        parts.append(
+            "<h4>Starts and optima</h4>"
+            '<p class="note">Each engine ran from several starts (the model\'s initial point, '
+            "seeded jittered points, and find_MAP's answer for the Newton engines); distinct "
+            f"optima are listed best first. Objective: {esc(objectives)}. One distinct "
+            "optimum: every start found the same answer.</p>" + tables.multistart_table(entry)
+        )
+    if entry.kind == "regression":
+        parts.extend(_regression_figures(entry))
+    else:
+        parts.append(
+            '<p class="note">No KL profile or fitted-against-observed figure: the results '
+            "hold your model's data and estimates but not the pm.Model itself (Python code), "
+            "so its density cannot be evaluated away from the fit.</p>"
+        )
+    parts.append("<h4>Information criteria at the MLE</h4>" + tables.information_table(entry))
+    parts.append("<h4>Convergence certificates</h4>" + tables.certificate_table(entry))
+    return parts
+
+
+def _prior_part(entry) -> str:
+    note = (
+        '<p class="note">The model has proper priors: <code>map</code> maximises the '
+        "log-posterior with them, <code>mle</code> the log-likelihood with the priors dropped. "
+        "Their difference in standard errors is the priors' pull: near 0 when the data "
+        "dominate, large when a prior is informative relative to the data. map (and find_map, "
+        "which also uses the priors) are reported, not judged.</p>"
+    )
+    return (
+        "<h4>The priors' pull: MAP against MLE</h4>"
+        + note
+        + tables.prior_pull_table(entry)
+        + figure(
+            figures.prior_pull_figure(entry),
+            "prior_pull",
+            "(MAP − MLE) / SE per parameter: the bar is how many standard errors the priors "
+            "move each estimate away from the maximum-likelihood one.",
+        )
+    )
+
+
+def _regression_figures(entry) -> list[str]:
+    from toolkit.report.regression_view import can_profile, kl_profiles, regression_view
+
+    view = regression_view(entry)
+    parts = []
+    if view.fitted_mean is not None:
+        kind = "binned calibration" if view.family.discrete else "observed against fitted"
+        parts.append(
+            figure(
+                figures.fitted_figure(entry, view),
+                "fitted",
+                f"Fit at the MLE ({kind}): points near the grey diagonal mean the fitted mean "
+                f"E[{view.response} | x] matches the data.",
+            )
+        )
+    if can_profile(view):
+        mle, se = entry.estimates["mle"].to_dict(), entry.se.to_dict()
+        parts.append(
+            figure(
+                figures.profile_figure(entry, kl_profiles(view, mle, se)),
+                "profile",
+                "KL profile: each parameter moved along a line through the optimum, the others "
+                "held at the MLE. Thick red: the kl engine's objective over distinct rows (left "
+                "axis; the conditional KL for a discrete response, the cross-entropy for a "
+                "continuous one); "
+                "dashed blue: −ℓ(θ)/N over all rows (right axis, shifted by the θ-free "
+                "constant). Triangles mark each curve's minimum; vertical lines the mle (solid) "
+                "and kl (dashed) estimates.",
+            )
+        )
+    else:
+        parts.append(
+            f'<p class="note">No KL profile: {esc(view.family.name)} takes a mean function, '
+            "which is Python code and not part of the results.</p>"
+        )
+    return parts
