@@ -146,19 +146,21 @@ def _run_fit(args) -> int:
         task = progress.add_task(f"fitting {family.name}", total=None)
         cmp = compare(family.name, data, tolerance=tolerance, **options)
         progress.remove_task(task)
+    _fit_outputs(args, cmp, dataset=label, source=f"column “{label}” of {args.file}")
+    return 0
+
+
+def _fit_outputs(args, cmp, *, dataset: str, source: str) -> None:
+    """Print the comparison; with --report, also write the HTML report and its .nc."""
     print(format_comparison(cmp, source=f"{args.file}"))
     if args.report:
         from toolkit.report import entry_from_comparison
 
         entry = entry_from_comparison(
-            cmp,
-            key="c00",
-            dataset=label,
-            source=f"column “{label}” of {args.file}",
-            posterior=args.posterior,
+            cmp, key="c00", dataset=dataset, source=source, posterior=args.posterior
         )
-        _write_outputs([entry], Path(args.report), title=f"klmle: {family.name} on {args.file}")
-    return 0
+        title = f"klmle: {args.family} on {args.file}"
+        _write_outputs([entry], Path(args.report), title=title)
 
 
 def _add_posterior_argument(parser) -> None:
@@ -217,18 +219,8 @@ def _run_fit_regression(args, family) -> int:
             intercept=not args.no_intercept,
         )
         progress.remove_task(task)
-    print(format_comparison(cmp, source=f"{args.file}"))
-    if args.report:
-        from toolkit.report import entry_from_comparison
-
-        entry = entry_from_comparison(
-            cmp,
-            key="c00",
-            dataset=Path(args.file).name,
-            source=f"{cmp.label.split(': ', 1)[-1]} from {args.file}",
-            posterior=args.posterior,
-        )
-        _write_outputs([entry], Path(args.report), title=f"klmle: {family.name} on {args.file}")
+    source = f"{cmp.label.split(': ', 1)[-1]} from {args.file}"
+    _fit_outputs(args, cmp, dataset=Path(args.file).name, source=source)
     return 0
 
 
