@@ -172,10 +172,25 @@ def compare_problem(problem: Problem, *, tolerance: float = DEFAULT_TOLERANCE) -
     for fit in (fit_closed_form(problem), scipy_fit):
         if fit is not None:
             fits[fit.engine] = fit
+    notes = ()
+    nonsmooth = [p for p in problem.names if p.split("[")[0] in problem.family.nonsmooth]
+    if nonsmooth:
+        from toolkit.engines.scores import opg_standard_errors
+
+        # The observed information is zero in a non-smooth parameter: its SE comes from
+        # the outer product of scores instead (the covariance keeps the observed one).
+        opg = opg_standard_errors(problem, mle.estimates)
+        covariance = covariance.copy()
+        for i, name in enumerate(problem.names):
+            if name in nonsmooth:
+                covariance[i, :] = covariance[:, i] = 0.0
+                covariance[i, i] = opg[name] ** 2
+        notes = (f"SE of {', '.join(nonsmooth)}: outer product of scores (non-smooth)",)
     return assemble_comparison(
         problem,
         fits,
         covariance,
+        notes=notes,
         label=problem.family.name,
         loglik={e: problem.loglik(f.estimates) for e, f in fits.items()},
         kl={e: kl_at(problem, f.estimates) for e, f in fits.items()},
@@ -224,6 +239,13 @@ def assemble_comparison(
     )
 
 
+def _argmax_sets(problem) -> dict[str, tuple[float, float]]:
+    family = getattr(problem, "family", None)
+    if family is None or family.argmax_set is None:
+        return {}
+    return family.argmax_set(problem.data, problem.options)
+
+
 def _verdict(fits, estimates, se, tolerance, problem) -> tuple[bool, str, list[str]]:
     """(agree, one-word verdict, reasons) by the rules in :class:`Comparison`."""
     reasons = []
@@ -245,6 +267,10 @@ def _verdict(fits, estimates, se, tolerance, problem) -> tuple[bool, str, list[s
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = estimates.sub(estimates["mle"], axis=0).abs().div(se, axis=0).fillna(0.0)
+    # A set-valued MLE: every point of the set is the optimum, so an engine inside the
+    # set agrees (certificates already reject engines outside it).
+    for param in _argmax_sets(problem):
+        scaled.loc[param] = 0.0
     for name, fit in fits.items():
         if name == "mle":
             continue

@@ -250,3 +250,21 @@ def test_tied_continuous_data_report_cross_entropy_and_say_why():
     assert cmp.agree
     assert "cross-entropy" in cmp.kl_note and "no entropy estimate" in cmp.kl_note
     assert cmp.kl["mle"] == pytest.approx(-cmp.loglik["mle"] / len(x), rel=1e-12)
+
+
+def test_nonsmooth_location_gets_the_fisher_standard_error():
+    # Laplace: every observation's score in mu is ±1/b, so the outer product of scores is
+    # N/b² (Fisher's information for the location) up to the small mu–b cross term:
+    # SE(mu) = b/√N to about 1 %.
+    cmp = catalog_comparison("laplace")
+    b = cmp.estimates.loc["b", "mle"]
+    assert cmp.se["mu"] == pytest.approx(b / np.sqrt(N), rel=1e-2)
+    assert np.isfinite(cmp.se["b"])
+    assert any("outer product of scores" in r for r in cmp.reasons)
+
+
+def test_set_valued_mle_agrees_anywhere_in_the_set():
+    # Even N: mle and kl stop at different points of [x_(N/2), x_(N/2+1)]; both are MLEs.
+    cmp = catalog_comparison("laplace")
+    lo, hi = cmp.problem.family.argmax_set(cmp.problem.data, {})["mu"]
+    assert lo < hi and cmp.agree

@@ -58,6 +58,10 @@ def fit_find_map(problem: Problem) -> tuple[Fit, np.ndarray]:
     if converged and not distance <= FIND_MAP_SE_TOL:
         converged = False
         status += f"; stopped {distance:.2g} SE short of the optimum (Newton step)"
+    estimates = _natural(compiled, z)
+    if outside := outside_argmax_set(problem, estimates):
+        converged = False
+        status += "; " + "; ".join(outside)
     certificate = FitCertificate(
         status=status,
         converged=converged,
@@ -68,7 +72,7 @@ def fit_find_map(problem: Problem) -> tuple[Fit, np.ndarray]:
         seconds=seconds,
         at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)),
     )
-    return Fit("find_map", _natural(compiled, z), certificate, DENSITY), z
+    return Fit("find_map", estimates, certificate, DENSITY), z
 
 
 def newton_distance_se(grad: np.ndarray, hess: np.ndarray, nonsmooth: list[int]) -> float:
@@ -129,7 +133,9 @@ def fit_mle(problem: Problem, start: np.ndarray) -> tuple[Fit, np.ndarray]:
         at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)) or degenerate is not None,
     )
     details = {"loglik_pymc": -n * fun, "z": z, "information": n * hess}
-    covariance = natural_covariance(compiled, z, n * hess)
+    # Only the smooth block of the information is informative; parameters that depend
+    # on non-smooth coordinates alone get zero variance here (compare fills their SE).
+    covariance = natural_covariance(compiled, z, n * hess, keep=smooth)
     return Fit("mle", estimates, certificate, DENSITY, details), covariance
 
 
@@ -145,17 +151,22 @@ def _restricted(objective, z: np.ndarray, keep: list[int]):
     return restricted
 
 
-def natural_covariance(compiled: CompiledModel, z: np.ndarray, information: np.ndarray):
+def natural_covariance(
+    compiled: CompiledModel, z: np.ndarray, information: np.ndarray, keep: list[int] | None = None
+):
     """Delta-method covariance of the natural parameters from the observed information.
 
     Directions of zero or negative curvature get infinite variance: the data do
-    not pin the parameter down there.
+    not pin the parameter down there. ``keep`` restricts the information (and the
+    Jacobian) to those coordinates of z.
     """
+    jac = compiled.natural_jacobian(z)
+    if keep is not None:
+        information, jac = information[np.ix_(keep, keep)], jac[:, keep]
     values, vectors = np.linalg.eigh(0.5 * (information + information.T))
     top = max(np.max(np.abs(values)), np.finfo(float).tiny)
     with np.errstate(divide="ignore"):
         inverse = np.where(values > 1e-10 * top, 1.0 / values, np.inf)
-    jac = compiled.natural_jacobian(z)
     projected = jac @ vectors
     finite = np.isfinite(inverse)
     cov = (projected[:, finite] * inverse[finite]) @ projected[:, finite].T
