@@ -104,12 +104,18 @@ def compare(model: Any, data: Any = None, *, tolerance: float = DEFAULT_TOLERANC
     model : str or pymc.Model
         A family name from the catalog (``klmle families`` lists them), or a
         ``pm.Model`` with observed data (see :func:`toolkit.model_compare.compare_model`).
-    data : array_like
-        One column of observations (families only; a model carries its data).
+    data : array_like or pandas.DataFrame
+        One column of observations; an N × d array for a multivariate family; a
+        DataFrame (or None, with arrays in ``y``/``x``) for a regression family.
+        None for a ``pm.Model``, which carries its data.
     tolerance : float
         Largest difference from the MLE, in standard errors, that counts as agreement.
     **options
-        The family's options (``n`` for the binomial, ``k`` for the categorical).
+        The family's options: ``n`` for the binomial, ``k`` for the categorical or
+        the mixture; for regression families ``y`` (response column or array), ``x``
+        (covariate columns or 2-D array), ``intercept`` (default True), and for
+        ``nonlinear_regression`` ``mean``, ``params``, ``start``; for a ``pm.Model``
+        ``n_starts`` and ``seed`` of the multi-start.
 
     Returns
     -------
