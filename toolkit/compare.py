@@ -49,10 +49,7 @@ class Comparison:
     @property
     def max_se_difference(self) -> pd.Series:
         """max over parameters of |θ_engine − θ_mle| / SE, by engine."""
-        diff = self.estimates.sub(self.estimates["mle"], axis=0).abs()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scaled = diff.div(self.se, axis=0).where(diff > 0, 0.0)
-        return scaled.max(axis=0)
+        return se_differences(self.estimates, self.se, argmax_sets(self.problem)).max(axis=0)
 
     def certificates(self) -> pd.DataFrame:
         """One row per engine: status, gradient norm, Hessian, iterations, time."""
@@ -245,7 +242,23 @@ def assemble_comparison(
     )
 
 
-def _argmax_sets(problem) -> dict[str, tuple[float, float]]:
+def se_differences(estimates: pd.DataFrame, se: pd.Series, sets: dict) -> pd.DataFrame:
+    """|θ_engine − θ_mle| / SE by parameter and engine (0 where equal).
+
+    A parameter whose MLE is a set (``sets``, from :func:`argmax_sets`) counts 0:
+    every point of the set is the optimum, and certificates already reject an
+    engine outside it.
+    """
+    diff = estimates.sub(estimates["mle"], axis=0).abs()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = diff.div(se, axis=0).where(diff > 0, 0.0).fillna(0.0)
+    for param in sets:
+        scaled.loc[param] = 0.0
+    return scaled
+
+
+def argmax_sets(problem) -> dict[str, tuple[float, float]]:
+    """The family's set-valued maximisers for these data (empty for most families)."""
     family = getattr(problem, "family", None)
     if family is None or family.argmax_set is None:
         return {}
@@ -271,12 +284,7 @@ def _verdict(fits, estimates, se, tolerance, problem) -> tuple[bool, str, list[s
             "not unique",
             ["mle: the Hessian is not positive definite: the optimum is not isolated"],
         )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = estimates.sub(estimates["mle"], axis=0).abs().div(se, axis=0).fillna(0.0)
-    # A set-valued MLE: every point of the set is the optimum, so an engine inside the
-    # set agrees (certificates already reject engines outside it).
-    for param in _argmax_sets(problem):
-        scaled.loc[param] = 0.0
+    scaled = se_differences(estimates, se, argmax_sets(problem))
     for name, fit in fits.items():
         if name == "mle":
             continue

@@ -22,12 +22,11 @@ OVERVIEW_HEADERS = (
 
 
 def max_se_difference(entry) -> pd.Series:
-    """max over parameters of |θ_engine − θ_mle| / SE, by engine (0 where equal)."""
-    est = entry.estimates
-    diff = est.sub(est["mle"], axis=0).abs()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = diff.div(entry.se, axis=0).where(diff > 0, 0.0)
-    return scaled.max(axis=0)
+    """max over parameters of |θ_engine − θ_mle| / SE, by engine, as the verdict counts it."""
+    from toolkit.compare import argmax_sets, se_differences
+
+    sets = argmax_sets(entry.problem) if entry.kind == "family" else {}
+    return se_differences(entry.estimates, entry.se, sets).max(axis=0)
 
 
 def counted_engines(entry) -> list[str]:

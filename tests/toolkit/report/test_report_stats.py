@@ -87,5 +87,12 @@ def test_digits_of_a_set_valued_mle_count_the_whole_set():
     cmp = toolkit.compare("laplace", x)
     lo, hi = cmp.problem.family.argmax_set(cmp.problem.data, {})["mu"]
     assert lo < hi and cmp.estimates.loc["mu", "mle"] != cmp.estimates.loc["mu", "closed_form"]
-    digits = closed_form_digits(entry_from_comparison(cmp, key="c0", dataset="d", source="s"))
+    entry = entry_from_comparison(cmp, key="c0", dataset="d", source="s")
+    digits = closed_form_digits(entry)
     assert digits["mle"] >= 10 and digits["kl"] >= 8
+    # The overview's largest |Δθ|/SE follows the verdict's rule: inside the set is agreement.
+    from toolkit.report.tables import max_se_difference
+
+    assert cmp.agree
+    assert max_se_difference(entry)["kl"] <= cmp.tolerance
+    assert max_se_difference(entry).equals(cmp.max_se_difference)
