@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+from html_tags import tags as page_tags
 
 import toolkit.report
 from toolkit.report import stats as report_stats
@@ -14,31 +14,16 @@ from toolkit.report import tables
 from toolkit.report.render import MODEL_PLOTS, REGRESSION_PLOTS
 
 
-class _Figures(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def _tags(html: str) -> list[tuple[str, dict]]:
-    parser = _Figures()
-    parser.feed(html)
-    return parser.tags
-
-
 def _section(html: str, key: str) -> str:
     return html.split(f'<section class="entry" data-key="{key}">')[1].split("</section>")[0]
 
 
 def _plots(section: str) -> list[str]:
-    return [a["data-plot"] for t, a in _tags(section) if t == "figure"]
+    return [a["data-plot"] for t, a in page_tags(section) if t == "figure"]
 
 
 def test_one_section_per_entry(model_entries, model_report_html):
-    sections = [a["data-key"] for t, a in _tags(model_report_html) if t == "section"]
+    sections = [a["data-key"] for t, a in page_tags(model_report_html) if t == "section"]
     assert sections == [e.key for e in model_entries]
     assert [e.kind for e in model_entries] == ["regression"] * 3 + ["model"]
     assert "Regression and your own model" in model_report_html  # the conditional identity

@@ -3,39 +3,22 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
+from html_tags import tags as page_tags
 
 from toolkit.report import render, write_report
 from toolkit.report.render import PLOTS
 
 
-class _Collector(HTMLParser):
-    """Tags and attributes of a page, to check its structure without regexes."""
-
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-
-def _tags(html: str) -> list[tuple[str, dict]]:
-    parser = _Collector()
-    parser.feed(html)
-    return parser.tags
-
-
 def test_sections_are_present(report_html):
-    ids = {a.get("id") for _, a in _tags(report_html)}
+    ids = {a.get("id") for _, a in page_tags(report_html)}
     assert {"overview", "identity", "ranking", "families"} <= ids
     assert "−H(p̂) − ℓ(θ)/N" in report_html  # the identity, in the report's own words
 
 
 def test_one_section_per_entry_with_each_plot(entries, report_html):
-    tags = _tags(report_html)
+    tags = page_tags(report_html)
     sections = [a["data-key"] for t, a in tags if t == "section"]
     assert sections == [e.key for e in entries]
     plots = [a["data-plot"] for t, a in tags if t == "figure"]
@@ -44,7 +27,7 @@ def test_one_section_per_entry_with_each_plot(entries, report_html):
 
 
 def test_every_image_is_inline(report_html):
-    sources = [a["src"] for t, a in _tags(report_html) if t == "img"]
+    sources = [a["src"] for t, a in page_tags(report_html) if t == "img"]
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
     assert not re.search(r'(src|href)="(https?:)?//', report_html)  # nothing fetched
 
