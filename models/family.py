@@ -125,8 +125,9 @@ class Family:
     nonsmooth: tuple[str, ...] = ()
     #: 1: one value per observation; 2: one row of ``d`` values per observation.
     data_ndim: int = 1
-    #: A data-driven starting point for both optimisers (natural space), for likelihoods
-    #: with several local maxima; otherwise PyMC's initial point and the KL engine's origin.
+    #: A data-driven starting point for every optimiser (natural space): rough (quantiles,
+    #: moments) and moving with the data when they are shifted or rescaled, or placed for
+    #: likelihoods with several local maxima; otherwise the model's initial point.
     start: Callable[[np.ndarray, Options], Params] | None = None
     #: Returns a sentence when fitted parameters sit at a degenerate point where the
     #: likelihood is unbounded (a mixture component collapsed onto one value); engines
@@ -196,8 +197,11 @@ class Family:
         """Log-density (or log-mass) from scipy.stats: independent of PyMC."""
         if self.logpdf_override is not None:
             return self.logpdf_override(x, params, options)
-        dist = self._scipy(params, options)
-        return dist.logpmf(x) if self.discrete else dist.logpdf(x)
+        from scipy import stats
+
+        dist = getattr(stats, self.scipy_dist)  # not frozen: freezing costs more than the sum
+        arguments = self.to_scipy(params, options)
+        return dist.logpmf(x, **arguments) if self.discrete else dist.logpdf(x, **arguments)
 
     def simulate(self, rng: np.random.Generator, n: int, params: Params, options: Options):
         """Draw ``n`` observations at ``params``."""

@@ -6,6 +6,7 @@ cmp.estimates, cmp.se, cmp.loglik, cmp.kl, cmp.agree
 """
 
 from toolkit.compare import Comparison, compare
+from toolkit.config import settings, settings_context
 from toolkit.errors import BoundaryError, DataError
 
-__all__ = ["BoundaryError", "Comparison", "DataError", "compare"]
+__all__ = ["BoundaryError", "Comparison", "DataError", "compare", "settings", "settings_context"]

@@ -1,4 +1,4 @@
-"""Run every engine on one problem and judge whether they agree."""
+"""Run every engine on one problem, compute standard errors and judge whether they agree."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.engines.fit import Fit
-from toolkit.engines.problem import Problem
-
-#: Engines agree when no parameter differs from the MLE by more than this many
-#: standard errors: far below sampling noise, far above optimiser tolerance.
-DEFAULT_TOLERANCE = 1e-3
-
-ENGINE_ORDER = ("find_map", "mle", "kl", "closed_form", "scipy", "map")
+from toolkit.config import settings, settings_context
+from toolkit.engines import Fit, run_engines
+from toolkit.engines.fit import inverse_root_diagonal, scaled_positive_definite
+from toolkit.engines.scores import opg_standard_errors
+from toolkit.errors import BoundaryError, DataError
+from toolkit.problem import Problem, make_problem
+from toolkit.problem.names import variable_of
 
 
 @dataclass(frozen=True)
@@ -25,10 +24,12 @@ class Comparison:
     ``estimates`` has one row per parameter (natural space, PyMC names; vectors
     expanded as ``p[0]``, ...) and one column per engine. ``se`` is the standard
     error at the MLE from the observed information. ``loglik`` and ``kl`` are
-    evaluated for every engine with the same independent density. ``agree`` is
-    True only when the MLE and the KL fit converged off the boundary and every
-    other engine that reached a stationary point agrees with the MLE within
-    ``tolerance`` standard errors.
+    evaluated for every engine with the same density (the problem's own).
+    ``agree`` is True only when the MLE and the KL fit reached a certified optimum
+    off the boundary and every other certified engine that maximises the
+    likelihood is within ``tolerance`` standard errors of the MLE, or at another
+    point of the same likelihood (then ``verdict`` is "not unique" and
+    ``optima`` lists the equivalent maximisers).
     """
 
     label: str
@@ -43,16 +44,23 @@ class Comparison:
     fits: dict[str, Fit]
     tolerance: float
     kl_note: str
+    #: The distinct maximisers found, one row each: parameters, log-likelihood, engines.
+    optima: pd.DataFrame = field(repr=False)
     problem: Problem = field(repr=False)
     covariance: np.ndarray = field(repr=False)
 
     @property
     def max_se_difference(self) -> pd.Series:
         """max over parameters of |θ_engine − θ_mle| / SE, by engine."""
-        return se_differences(self.estimates, self.se, argmax_sets(self.problem)).max(axis=0)
+        return se_differences(self.estimates, self.se, self.problem.argmax_sets).max(axis=0)
+
+    @property
+    def judged(self) -> list[str]:
+        """Engines that maximise the likelihood (the others use a model's priors)."""
+        return [e for e, f in self.fits.items() if f.objective == "likelihood"]
 
     def certificates(self) -> pd.DataFrame:
-        """One row per engine: status, gradient norm, Hessian, iterations, time."""
+        """One row per engine: where it ended in words, gradient, Hessian, steps, time."""
         rows = {}
         for name, fit in self.fits.items():
             c = fit.certificate
@@ -61,11 +69,13 @@ class Comparison:
                 "converged": fit.converged,
                 "grad_norm": c.grad_norm,
                 "hessian_pd": c.hessian_pd,
+                "distance_se": c.distance_se,
                 "at_boundary": c.at_boundary,
                 "iterations": c.iterations,
                 "evaluations": c.evaluations,
                 "seconds": c.seconds,
                 "density": fit.density,
+                "optimiser": c.optimiser,
             }
         return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -77,42 +87,54 @@ class Comparison:
         return pd.concat([table, extra])
 
     def to_inference_data(self, posterior: str = "laplace", seed: int = 0):
-        """The comparison as ``arviz.InferenceData`` (see :mod:`toolkit.inference_data`).
+        """The comparison as ``arviz.InferenceData`` (see :mod:`toolkit.report.inference_data`).
 
         ``posterior`` is "laplace" (the normal approximation at the MLE) or
         "nuts" (PyMC's NUTS on the model itself: slower, exact up to Monte Carlo).
         """
-        from toolkit.inference_data import comparison_to_inference_data
+        # report/ never imports this module; the import is here so that
+        # ``import toolkit`` does not load xarray and ArviZ.
+        from toolkit.report.inference_data import comparison_to_inference_data
 
         return comparison_to_inference_data(self, seed=seed, posterior=posterior)
 
     def _repr_html_(self) -> str:
-        verdict = "agree" if self.agree else self.verdict
-        return f"<p><b>{self.label}</b>, N = {self.n}: {verdict}</p>" + self.table().to_html(
-            float_format=lambda v: f"{v:.10g}"
-        )
+        from toolkit.report.jupyter import comparison_html
+
+        return comparison_html(self)
 
 
-def compare(model: Any, data: Any = None, *, tolerance: float = DEFAULT_TOLERANCE, **options):
+def compare(
+    model: Any,
+    data: Any = None,
+    *,
+    tolerance: float | None = None,
+    n_starts: int | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> Comparison:
     """Fit ``model`` to ``data`` with every engine and compare the estimates.
 
     Parameters
     ----------
     model : str or pymc.Model
         A family name from the catalog (``klmle families`` lists them), or a
-        ``pm.Model`` with observed data (see :func:`toolkit.model_compare.compare_model`).
+        ``pm.Model`` with observed data.
     data : array_like or pandas.DataFrame
         One column of observations; an N × d array for a multivariate family; a
         DataFrame (or None, with arrays in ``y``/``x``) for a regression family.
         None for a ``pm.Model``, which carries its data.
-    tolerance : float
-        Largest difference from the MLE, in standard errors, that counts as agreement.
+    tolerance : float, optional
+        Largest difference from the MLE, in standard errors, that counts as
+        agreement (default: ``settings["tolerance"]``).
+    n_starts, seed : int, optional
+        Jittered starts besides the model's own start, and their seed (defaults
+        from :data:`toolkit.config.settings`).
     **options
         The family's options: ``n`` for the binomial, ``k`` for the categorical or
         the mixture; for regression families ``y`` (response column or array), ``x``
         (covariate columns or 2-D array), ``intercept`` (default True), and for
-        ``nonlinear_regression`` ``mean``, ``params``, ``start``; for a ``pm.Model``
-        ``n_starts`` and ``seed`` of the multi-start.
+        ``nonlinear_regression`` ``mean``, ``params``, ``start``.
 
     Returns
     -------
@@ -126,128 +148,123 @@ def compare(model: Any, data: Any = None, *, tolerance: float = DEFAULT_TOLERANC
     >>> bool(cmp.agree), bool(abs(cmp.estimates.loc["lam", "mle"] * x.mean() - 1) < 1e-12)
     (True, True)
     """
-    from models import get_family
-    from models.regression.declaration import RegressionFamily
-    from toolkit.validation import validate_family_data
-
-    if not isinstance(model, str) and not _is_pymc_model(model):
-        raise TypeError(
-            f"compare() takes a family name from the catalog or a pm.Model, "
-            f"got {type(model).__name__}"
-        )
-    if not (isinstance(tolerance, int | float) and tolerance > 0):
-        raise ValueError(
-            f"tolerance must be a positive number of standard errors, got {tolerance!r}"
-        )
-    if not isinstance(model, str):
-        from toolkit.model_compare import compare_model
-
-        if data is not None:
-            raise ValueError("a pm.Model carries its own observed data: do not pass data")
-        return compare_model(model, tolerance=tolerance, **options)
-    family = get_family(model)
-    if isinstance(family, RegressionFamily):
-        from toolkit.regression_compare import compare_regression
-
-        return compare_regression(family, data, tolerance=tolerance, **options)
-    problem = validate_family_data(family, data, options)
-    return compare_problem(problem, tolerance=tolerance)
+    with settings_context(tolerance=tolerance, n_starts=n_starts, seed=seed):
+        return compare_problem(make_problem(model, data, **options))
 
 
-def _is_pymc_model(model: Any) -> bool:
-    """True for a ``pm.Model`` (checked without importing PyMC for family names)."""
-    return any(
-        c.__module__.startswith("pymc") and c.__name__ == "Model" for c in type(model).__mro__
-    )
-
-
-def compare_problem(problem: Problem, *, tolerance: float = DEFAULT_TOLERANCE) -> Comparison:
-    """Run the engines on a validated problem."""
-    from toolkit.engines.kl import fit_kl, kl_at, kl_objective
-    from toolkit.engines.mle import fit_find_map, fit_mle
-    from toolkit.engines.reference import fit_closed_form, fit_scipy
-
-    find_map, z = fit_find_map(problem)
-    mle, covariance = fit_mle(problem, z)
-    scipy_fit = fit_scipy(problem)
-    fallback = problem.unflatten(scipy_fit.estimates) if scipy_fit else None
-    fits = {"find_map": find_map, "mle": mle, "kl": fit_kl(problem, fallback)}
-    for fit in (fit_closed_form(problem), scipy_fit):
-        if fit is not None:
-            fits[fit.engine] = fit
-    notes = ()
-    nonsmooth = [p for p in problem.names if p.split("[")[0] in problem.family.nonsmooth]
-    if nonsmooth:
-        from toolkit.engines.scores import opg_standard_errors
-
-        # The observed information is zero in a non-smooth parameter: its SE comes from
-        # the outer product of scores instead (the covariance keeps the observed one).
-        opg = opg_standard_errors(problem, mle.estimates)
-        covariance = covariance.copy()
-        for i, name in enumerate(problem.names):
-            if name in nonsmooth:
-                covariance[i, :] = covariance[:, i] = 0.0
-                covariance[i, i] = opg[name] ** 2
-        notes = (f"SE of {', '.join(nonsmooth)}: outer product of scores (non-smooth)",)
-    return assemble_comparison(
-        problem,
-        fits,
-        covariance,
-        notes=notes,
-        label=problem.family.name,
-        loglik={e: problem.loglik(f.estimates) for e, f in fits.items()},
-        kl={e: kl_at(problem, f.estimates) for e, f in fits.items()},
-        kl_note=kl_objective(problem)[2],
-        tolerance=tolerance,
-    )
-
-
-def assemble_comparison(
-    problem,
-    fits: dict[str, Fit],
-    covariance: np.ndarray,
-    *,
-    label: str,
-    loglik: dict[str, float],
-    kl: dict[str, float],
-    kl_note: str,
-    tolerance: float,
-    judged: list[str] | None = None,
-    notes: tuple[str, ...] = (),
-) -> Comparison:
-    """Tables and verdict from the engines' fits; ``judged``: engines the verdict weighs."""
-    names = problem.names
+def compare_problem(problem: Problem) -> Comparison:
+    """Run the engines on a problem, with the settings in force."""
+    fits = run_engines(problem)
+    _raise_if_no_mle(problem, fits)
+    covariance, notes = standard_errors(problem, fits["mle"])
+    names = list(problem.names)
     estimates = pd.DataFrame(
         {e: [f.estimates[p] for p in names] for e, f in fits.items()}, index=names
     )
     se = pd.Series(np.sqrt(np.diag(covariance)), index=names, name="se")
-    judged = list(fits) if judged is None else judged
-    weighed = {e: fits[e] for e in judged}
-    agree, verdict, reasons = _verdict(weighed, estimates[judged], se, tolerance, problem)
+    agree, verdict, reasons, optima = judge(problem, fits, estimates, se)
+    if any(f.objective == "posterior" for f in fits.values()):
+        priors = ", ".join(e for e, f in fits.items() if f.objective == "posterior")
+        notes = (*notes, f"{priors}: use the model's priors; reported, not judged against mle")
     return Comparison(
-        label=label,
+        label=problem.label,
         n=problem.n,
         estimates=estimates,
         se=se,
-        loglik=pd.Series(loglik, name="loglik"),
-        kl=pd.Series(kl, name="kl"),
+        loglik=pd.Series({e: problem.loglik(f.theta) for e, f in fits.items()}, name="loglik"),
+        kl=pd.Series({e: problem.kl(f.theta) for e, f in fits.items()}, name="kl"),
         agree=agree,
         verdict=verdict,
         reasons=(*reasons, *notes),
         fits=fits,
-        tolerance=tolerance,
-        kl_note=kl_note,
+        tolerance=settings["tolerance"],
+        kl_note=problem.kl_note,
+        optima=optima,
         problem=problem,
         covariance=covariance,
+    )
+
+
+def standard_errors(problem: Problem, mle: Fit) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Covariance of the natural estimates at the MLE, and notes on how it was made.
+
+    The delta method on the observed information in PyMC's unconstrained space,
+    judged on its Jacobi-scaled form so that units are no rank test. A non-smooth
+    parameter's SE comes from the outer product of scores instead.
+    """
+    compiled = problem.pymc
+    z, information = mle.details["z"], mle.details["information"]
+    nonsmooth_z = compiled.indices({variable_of(p) for p in problem.nonsmooth})
+    smooth = [i for i in range(z.size) if i not in nonsmooth_z]
+    covariance = natural_covariance(compiled.natural_jacobian(z), information, smooth)
+    if not problem.nonsmooth:
+        return covariance, ()
+    opg = opg_standard_errors(problem, mle.theta)
+    for i, name in enumerate(problem.names):
+        if name in problem.nonsmooth:
+            covariance[i, :] = covariance[:, i] = 0.0
+            covariance[i, i] = opg[i] ** 2
+    note = f"SE of {', '.join(problem.nonsmooth)}: outer product of scores (non-smooth)"
+    return covariance, (note,)
+
+
+def natural_covariance(jacobian: np.ndarray, information: np.ndarray, keep: list[int]):
+    """Delta-method covariance J I⁻¹ Jᵀ over the coordinates ``keep``, Jacobi-scaled.
+
+    Directions of zero or negative curvature get infinite variance: the data do
+    not pin the parameter down there.
+    """
+    information, jacobian = information[np.ix_(keep, keep)], jacobian[:, keep]
+    diag = np.abs(np.diag(information))
+    scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
+    information, jacobian = information * np.outer(scale, scale), jacobian * scale
+    values, vectors = np.linalg.eigh(0.5 * (information + information.T))
+    top = max(np.max(np.abs(values), initial=0.0), np.finfo(float).tiny)
+    with np.errstate(divide="ignore"):
+        inverse = np.where(values > 1e-10 * top, 1.0 / values, np.inf)
+    projected = jacobian @ vectors
+    finite = np.isfinite(inverse)
+    cov = (projected[:, finite] * inverse[finite]) @ projected[:, finite].T
+    singular = np.abs(projected[:, ~finite]).max(axis=1, initial=0.0) > 1e-12
+    cov[singular, :] = np.inf
+    cov[:, singular] = np.inf
+    return cov
+
+
+def _raise_if_no_mle(problem: Problem, fits: dict[str, Fit]) -> None:
+    """BoundaryError when the likelihood rises along a ray; DataError when not identified."""
+    diverging = fits["mle"].details["diverging"] or fits["kl"].details["diverging"]
+    if diverging:
+        raise BoundaryError(
+            f"{problem.label}: the MLE does not exist: the log-likelihood keeps increasing as "
+            f"{', '.join(diverging)} diverge (e.g. perfectly separated data)"
+        )
+    mle = fits["mle"]
+    if mle.certificate.at_boundary or not np.all(np.isfinite(mle.details["information"])):
+        return
+    compiled = problem.pymc
+    nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
+    keep = [i for i in range(compiled.size) if i not in nonsmooth]
+    info = mle.details["information"][np.ix_(keep, keep)]
+    if info.size == 0 or scaled_positive_definite(info):
+        return
+    scale = inverse_root_diagonal(info)
+    _, vectors = np.linalg.eigh(0.5 * (info + info.T) * np.outer(scale, scale))
+    null_z = np.zeros(compiled.size)
+    null_z[keep] = scale * vectors[:, 0]
+    null = np.abs(compiled.natural_jacobian(mle.details["z"]) @ null_z)
+    involved = [problem.names[i] for i in np.flatnonzero(null > 1e-6 * null.max())]
+    raise DataError(
+        f"{problem.label}: parameters {involved} are not identified: the information "
+        "matrix is singular (collinear covariates or a redundant parametrisation)"
     )
 
 
 def se_differences(estimates: pd.DataFrame, se: pd.Series, sets: dict) -> pd.DataFrame:
     """|θ_engine − θ_mle| / SE by parameter and engine (0 where equal).
 
-    A parameter whose MLE is a set (``sets``, from :func:`argmax_sets`) counts 0:
-    every point of the set is the optimum, and certificates already reject an
-    engine outside it.
+    A parameter whose MLE is a set (``sets``, by flat name) counts 0: every point
+    of the set is the optimum, and certificates already reject an engine outside it.
     """
     diff = estimates.sub(estimates["mle"], axis=0).abs()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -257,45 +274,101 @@ def se_differences(estimates: pd.DataFrame, se: pd.Series, sets: dict) -> pd.Dat
     return scaled
 
 
-def argmax_sets(problem) -> dict[str, tuple[float, float]]:
-    """The family's set-valued maximisers for these data (empty for most families)."""
-    family = getattr(problem, "family", None)
-    if family is None or family.argmax_set is None:
-        return {}
-    return family.argmax_set(problem.data, problem.options)
+def judge(
+    problem: Problem, fits: dict[str, Fit], estimates: pd.DataFrame, se: pd.Series
+) -> tuple[bool, str, list[str], pd.DataFrame]:
+    """(agree, verdict, reasons, optima) by the rules in :class:`Comparison`.
 
-
-def _verdict(fits, estimates, se, tolerance, problem) -> tuple[bool, str, list[str]]:
-    """(agree, one-word verdict, reasons) by the rules in :class:`Comparison`."""
-    reasons = []
+    Engines that did not reach a certified optimum are not counted. Points that
+    differ by more than the tolerance are compared by their log-likelihood: one
+    within tolerance²/2 of the best (the least that a move of one tolerance in
+    SE costs a strict maximum) is another maximiser, and the maximiser is a set
+    ("not unique"); one below it is a disagreement.
+    """
+    tolerance = settings["tolerance"]
     for name in ("mle", "kl"):
-        cert = fits[name].certificate
-        if cert.at_boundary:
-            return (
-                False,
-                "boundary",
-                [f"{name}: an estimate is on the boundary of the parameter space"],
-            )
-        if not cert.converged:
-            return False, "did not converge", [f"{name}: {cert.status}"]
-    if not fits["mle"].certificate.hessian_pd:
-        return (
-            False,
-            "not unique",
-            ["mle: the Hessian is not positive definite: the optimum is not isolated"],
-        )
-    scaled = se_differences(estimates, se, argmax_sets(problem))
+        certificate = fits[name].certificate
+        if certificate.at_boundary:
+            return False, "boundary", [f"{name}: {certificate.status}"], _no_optima(problem)
+    for name in ("mle", "kl"):
+        if not fits[name].converged:
+            status = fits[name].certificate.status
+            return False, "did not converge", [f"{name}: {status}"], _no_optima(problem)
+    reasons, counted = [], []
     for name, fit in fits.items():
-        if name == "mle":
+        if name == "mle" or fit.objective != "likelihood":
             continue
-        if not fit.converged:
+        if fit.converged:
+            counted.append(name)
+        else:
             reasons.append(f"{name}: not counted ({fit.certificate.status})")
-            continue
+    candidates = [("mle", fits["mle"].theta)] + [(e, fits[e].theta) for e in counted]
+    for engine in ("mle", "kl"):
+        candidates += [
+            (f"{engine} (another start)", np.array([o[p] for p in problem.names]))
+            for o in fits[engine].details.get("optima", [])[1:]
+        ]
+    optima = _cluster(problem, candidates, se, tolerance)
+    best = optima["loglik"].max()
+    slack = tolerance**2 / 2
+    maximisers = optima[optima["loglik"] >= best - slack]
+    mle_row = optima[optima["engines"].str.split(", ").map(lambda e: "mle" in e)].iloc[0]
+    disagree = []
+    if mle_row["loglik"] < best - slack:
+        disagree.append(
+            f"mle: its log-likelihood is {best - mle_row['loglik']:.3g} below another "
+            "certified optimum's"
+        )
+    scaled = se_differences(estimates, se, problem.argmax_sets)
+    for name in counted:
         worst = float(scaled[name].max())
-        if worst > tolerance:
+        if worst <= tolerance:
+            continue
+        row = optima[optima["engines"].str.split(", ").map(lambda e, n=name: n in e)].iloc[0]
+        if row["loglik"] < best - slack:
             param = scaled[name].idxmax()
-            reasons.append(
-                f"{name}: {param} differs from the MLE by {worst:.3g} SE (> {tolerance:g})"
+            disagree.append(
+                f"{name}: {param} differs from the MLE by {worst:.3g} SE (> {tolerance:g}) "
+                f"at a log-likelihood {mle_row['loglik'] - row['loglik']:.3g} lower"
             )
-            return False, "disagree", reasons
-    return True, "agree", reasons
+    if disagree:
+        return False, "disagree", reasons + disagree, maximisers.reset_index(drop=True)
+    sets = {p: b for p, b in problem.argmax_sets.items() if b[1] > b[0]}
+    if len(maximisers) > 1 or sets:
+        why = [
+            f"{p} maximises the likelihood anywhere in [{lo:.12g}, {hi:.12g}]"
+            for p, (lo, hi) in sets.items()
+        ]
+        if len(maximisers) > 1:
+            why.append(
+                f"{len(maximisers)} distinct points have the same log-likelihood (to "
+                f"{slack:.1g}): the maximiser is a set; see optima"
+            )
+        return True, "not unique", reasons + why, maximisers.reset_index(drop=True)
+    return True, "agree", reasons, maximisers.reset_index(drop=True)
+
+
+def _cluster(problem: Problem, candidates, se: pd.Series, tolerance: float) -> pd.DataFrame:
+    """Distinct points among ``candidates`` (within tolerance SE are one), with ℓ and engines."""
+    names = list(problem.names)
+    scale = se.to_numpy(float)
+    free = np.array([n not in problem.argmax_sets for n in names])
+    rows: list[dict] = []
+    for engine, theta in candidates:
+        for row in rows:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gap = np.abs(theta - row["theta"]) / scale
+            gap = np.where(np.abs(theta - row["theta"]) > 0, gap, 0.0)
+            if np.max(gap[free], initial=0.0) <= tolerance:
+                row["engines"].append(engine)
+                break
+        else:
+            rows.append({"theta": theta, "engines": [engine]})
+    table = pd.DataFrame([r["theta"] for r in rows], columns=names)
+    table["loglik"] = [problem.loglik(r["theta"]) for r in rows]
+    table["engines"] = [", ".join(r["engines"]) for r in rows]
+    return table
+
+
+def _no_optima(problem: Problem) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*problem.names, "loglik", "engines"])

@@ -17,6 +17,10 @@ def _scipy_fit(x, options):
     return {"lam": float(1 / scale)}
 
 
+def _start(x, options):
+    return {"lam": float(np.log(2) / np.median(x))}  # the exponential's median is ln 2 / lam
+
+
 FAMILY = Family(
     name="exponential",
     description="exponential waiting times with rate lam (mean 1/lam)",
@@ -30,4 +34,5 @@ FAMILY = Family(
     to_scipy=lambda p, o: {"scale": 1 / p["lam"]},
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
+    start=_start,
 )

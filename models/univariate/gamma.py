@@ -1,5 +1,7 @@
 """Gamma(alpha, beta), with alpha the shape and beta the rate."""
 
+import numpy as np
+
 from models.family import Family
 from models.univariate import support
 
@@ -21,6 +23,11 @@ def _boundary(x, options):
     return None
 
 
+def _start(x, options):
+    mean, var = float(np.mean(x)), float(np.var(x))  # method of moments
+    return {"alpha": mean**2 / var, "beta": mean / var}
+
+
 FAMILY = Family(
     name="gamma",
     description="gamma with shape alpha and rate beta (mean alpha/beta)",
@@ -34,4 +41,5 @@ FAMILY = Family(
     to_scipy=lambda p, o: {"a": p["alpha"], "scale": 1 / p["beta"]},
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    start=_start,
 )

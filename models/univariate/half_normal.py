@@ -23,6 +23,14 @@ def _boundary(x, options):
     return None
 
 
+#: Median of the standard half-normal.
+_MEDIAN = 0.6744897501960817
+
+
+def _start(x, options):
+    return {"sigma": float(np.median(x) / _MEDIAN)}
+
+
 FAMILY = Family(
     name="half_normal",
     description="half-normal: absolute value of a Gaussian with mean 0 and scale sigma",
@@ -37,4 +45,5 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    start=_start,
 )

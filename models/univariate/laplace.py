@@ -3,7 +3,7 @@
 import numpy as np
 
 from models.family import Family
-from models.univariate import support
+from models.univariate import starts, support
 
 
 def _closed_form(x, options):
@@ -32,6 +32,12 @@ def _boundary(x, options):
     return None
 
 
+def _start(x, options):
+    mu, scale = starts.location_scale(x)
+    # the Laplace's IQR is 2 ln 2 · b; the normal's is 1.349 sigma
+    return {"mu": mu, "b": scale * starts.NORMAL_IQR / (2 * np.log(2))}
+
+
 FAMILY = Family(
     name="laplace",
     description="Laplace (double exponential) with location mu and scale b",
@@ -48,4 +54,5 @@ FAMILY = Family(
     boundary=_boundary,
     argmax_set=_argmax_set,
     nonsmooth=("mu",),
+    start=_start,
 )

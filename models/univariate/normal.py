@@ -3,7 +3,7 @@
 import numpy as np
 
 from models.family import Family
-from models.univariate import support
+from models.univariate import starts, support
 
 
 def _closed_form(x, options):
@@ -23,6 +23,11 @@ def _boundary(x, options):
     return None
 
 
+def _start(x, options):
+    mu, sigma = starts.location_scale(x)
+    return {"mu": mu, "sigma": sigma}
+
+
 FAMILY = Family(
     name="normal",
     description="Gaussian with mean mu and standard deviation sigma",
@@ -37,4 +42,5 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    start=_start,
 )

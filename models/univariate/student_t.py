@@ -3,7 +3,7 @@
 import numpy as np
 
 from models.family import Family
-from models.univariate import support
+from models.univariate import starts, support
 
 #: Degrees of freedom at which the profile likelihood is compared with the normal limit.
 _NU_GRID = tuple(2.0**k for k in range(-2, 13))
@@ -63,6 +63,15 @@ def _boundary(x, options):
     return None
 
 
+#: Upper quartile of Student's t with 5 degrees of freedom: the start's nu.
+_T5_QUARTILE = 0.7266868438004229
+
+
+def _start(x, options):
+    mu, scale = starts.location_scale(x)
+    return {"nu": 5.0, "mu": mu, "sigma": scale * starts.NORMAL_IQR / (2 * _T5_QUARTILE)}
+
+
 FAMILY = Family(
     name="student_t",
     description="Student's t with nu degrees of freedom, location mu and scale sigma",
@@ -76,4 +85,5 @@ FAMILY = Family(
     to_scipy=lambda p, o: {"df": p["nu"], "loc": p["mu"], "scale": p["sigma"]},
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    start=_start,
 )

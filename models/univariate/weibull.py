@@ -1,5 +1,7 @@
 """Weibull(alpha, beta), with alpha the shape and beta the scale."""
 
+import numpy as np
+
 from models.family import Family
 from models.univariate import support
 
@@ -21,6 +23,13 @@ def _boundary(x, options):
     return None
 
 
+def _start(x, options):
+    # log x is Gumbel (minimum) with SD π/(√6 alpha) and mean log beta − γ/alpha
+    logx = np.log(x)
+    alpha = np.pi / (np.sqrt(6.0) * float(np.std(logx)))
+    return {"alpha": alpha, "beta": float(np.exp(np.mean(logx) + np.euler_gamma / alpha))}
+
+
 FAMILY = Family(
     name="weibull",
     description="Weibull with shape alpha and scale beta",
@@ -34,4 +43,5 @@ FAMILY = Family(
     to_scipy=lambda p, o: {"c": p["alpha"], "scale": p["beta"]},
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    start=_start,
 )

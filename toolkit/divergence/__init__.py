@@ -10,19 +10,27 @@ quantities), :mod:`.differential` (differential-entropy estimators of the data
 density), :mod:`.smoothed` (KDE, histogram and grid KL for 1-D studies).
 """
 
-from toolkit.divergence.atoms import EmpiricalAtoms, empirical_atoms
+from toolkit.divergence.atoms import EmpiricalAtoms, RowAtoms, empirical_atoms, row_atoms
 from toolkit.divergence.differential import (
     EntropyEstimate,
     entropy_estimate,
     kozachenko_leonenko_entropy,
     vasicek_entropy,
 )
-from toolkit.divergence.discrete import cross_entropy, entropy, kl_divergence, kl_from_logq
+from toolkit.divergence.discrete import (
+    conditional_kl_from_logq,
+    cross_entropy,
+    entropy,
+    kl_divergence,
+    kl_from_logq,
+)
 from toolkit.divergence.smoothed import histogram_kl, kde_kl, kl_grid, reverse_kl_grid
 
 __all__ = [
     "EmpiricalAtoms",
     "EntropyEstimate",
+    "RowAtoms",
+    "conditional_kl_from_logq",
     "cross_entropy",
     "empirical_atoms",
     "entropy",
@@ -34,5 +42,6 @@ __all__ = [
     "kl_grid",
     "kozachenko_leonenko_entropy",
     "reverse_kl_grid",
+    "row_atoms",
     "vasicek_entropy",
 ]

@@ -117,3 +117,85 @@ def _atoms(arr: np.ndarray) -> EmpiricalAtoms:
     n = int(arr.shape[0])
     counts = counts.astype(np.int64)
     return EmpiricalAtoms(atoms=atoms, counts=counts, weights=counts / np.float64(n), n=n)
+
+
+@dataclass(frozen=True, eq=False)
+class RowAtoms:
+    """Rows (response, covariates) reduced to the atoms of their empirical distribution.
+
+    Attributes
+    ----------
+    index : numpy.ndarray
+        ``int64`` position of one representative row of each atom, in the rows' order
+        after sorting (shape ``(K,)``).
+    counts : numpy.ndarray
+        ``int64`` number of rows equal to each atom; sums to ``n``.
+    group_counts : numpy.ndarray
+        ``int64`` number of rows sharing each atom's covariates (``n`` when there are
+        none): p̂(y | x) = counts / group_counts.
+    n : int
+        Number of rows N.
+    """
+
+    index: np.ndarray
+    counts: np.ndarray
+    group_counts: np.ndarray
+    n: int
+
+    def __post_init__(self) -> None:
+        for name in ("index", "counts", "group_counts"):
+            arr = np.array(getattr(self, name), dtype=np.int64, copy=True)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        if int(self.counts.sum()) != self.n:
+            raise ValueError(f"counts sum to {int(self.counts.sum())}, not n = {self.n}")
+
+    def __len__(self) -> int:
+        return int(self.index.size)
+
+    @property
+    def weights(self) -> np.ndarray:
+        """p̂ of each atom: counts / N."""
+        return self.counts / np.float64(self.n)
+
+    @property
+    def log_conditional(self) -> np.ndarray:
+        """log p̂(y | x) of each atom: log(counts / group_counts)."""
+        return np.log(self.counts / self.group_counts)
+
+
+def row_atoms(rows: ArrayLike, n_covariates: int = 0) -> RowAtoms:
+    """Reduce rows to atoms: distinct rows, their counts and their covariate-group counts.
+
+    Parameters
+    ----------
+    rows : array_like
+        ``(N,)`` values or ``(N, m)`` rows of finite numbers; the last ``n_covariates``
+        columns are covariates, the others the response.
+    n_covariates : int
+        How many trailing columns are covariates (0: none).
+
+    Returns
+    -------
+    RowAtoms
+
+    Examples
+    --------
+    >>> a = row_atoms([[1, 0], [1, 0], [0, 0], [1, 5]], n_covariates=1)
+    >>> a.index.tolist(), a.counts.tolist(), a.group_counts.tolist()
+    ([2, 0, 3], [1, 2, 1], [3, 3, 1])
+    """
+    arr = numeric_array(rows, "rows")
+    if arr.ndim not in (1, 2) or arr.shape[0] == 0:
+        raise ValueError(f"rows must be a non-empty 1-D or 2-D array, got shape {arr.shape}")
+    n = int(arr.shape[0])
+    if arr.ndim == 1:
+        _, index, counts = np.unique(arr, return_index=True, return_counts=True)
+        return RowAtoms(index, counts, np.full(index.size, n), n)
+    _, index, counts = np.unique(arr, axis=0, return_index=True, return_counts=True)
+    if n_covariates == 0:
+        return RowAtoms(index, counts, np.full(index.size, n), n)
+    x = arr[index, arr.shape[1] - n_covariates :]
+    _, group = np.unique(x, axis=0, return_inverse=True)
+    group_counts = np.bincount(np.ravel(group), weights=counts).astype(np.int64)
+    return RowAtoms(index, counts, group_counts[np.ravel(group)], n)

@@ -23,7 +23,7 @@ from numpy.typing import ArrayLike
 from toolkit.divergence._kernels import fsum, rel_entr
 from toolkit.divergence._validation import as_logq, as_pmf
 
-__all__ = ["cross_entropy", "entropy", "kl_divergence", "kl_from_logq"]
+__all__ = ["conditional_kl_from_logq", "cross_entropy", "entropy", "kl_divergence", "kl_from_logq"]
 
 
 def entropy(weights: ArrayLike) -> float:
@@ -141,6 +141,47 @@ def kl_from_logq(weights: ArrayLike, logq: ArrayLike) -> float:
     w = as_pmf(weights, "weights")
     lq = as_logq(logq, "logq", w.shape)
     return fsum(np.concatenate([_w_log_w(w), _minus_w_logq(w, lq)]))
+
+
+def conditional_kl_from_logq(
+    weights: ArrayLike, log_conditional: ArrayLike, logq: ArrayLike
+) -> float:
+    """Conditional KL Σ w·(log p̂(y|x) − log q(y|x)) over atoms of (x, y) rows.
+
+    The KL from the empirical conditional law p̂(y | x) to a model q(y | x),
+    averaged over the empirical p̂(x): the regression form of :func:`kl_from_logq`,
+    to which it reduces when no covariates repeat the rows (``log_conditional`` =
+    ``log w``).
+
+    Parameters
+    ----------
+    weights : array_like
+        p̂(x, y) of each atom (a probability vector).
+    log_conditional : array_like
+        log p̂(y | x) of each atom (≤ 0).
+    logq : array_like
+        log q(y | x) of each atom; ``-inf`` allowed.
+
+    Returns
+    -------
+    float
+        ≥ 0 up to rounding when each q(· | x) is a pmf; one correctly rounded sum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([0.25, 0.25, 0.5])  # x = 0 twice (y = 0, 1), x = 1 once
+    >>> log_cond = np.log([0.5, 0.5, 1.0])
+    >>> conditional_kl_from_logq(w, log_cond, log_cond)
+    0.0
+    """
+    w = as_pmf(weights, "weights")
+    log_cond = as_logq(log_conditional, "log_conditional", w.shape)
+    lq = as_logq(logq, "logq", w.shape)
+    products = np.zeros_like(w)
+    pos = w > 0
+    products[pos] = w[pos] * log_cond[pos]
+    return fsum(np.concatenate([products, _minus_w_logq(w, lq)]))
 
 
 def kl_divergence(p: ArrayLike, q: ArrayLike) -> float:

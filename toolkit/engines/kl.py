@@ -1,206 +1,191 @@
-"""The direct KL engine: minimises KL(p̂ ‖ q_θ) itself.
+"""The ``kl`` engine: minimises KL(p̂ ‖ q_θ) itself, over atoms, without PyMC's derivatives.
 
-The data are reduced to atoms (distinct values) with weights; the log-density
-is the family's independent implementation (scipy.stats), never PyMC's. The
-objective is the exact KL for discrete data and, for continuous data, the
-cross-entropy minus an entropy estimate of p (a θ-free constant), so that its
-value estimates KL(p ‖ q_θ). The optimiser is BFGS on five-point central
-differences, in the engine's own unconstrained coordinates: a different
-algorithm, different derivatives and a different parametrisation from the
-PyMC engine's.
+The data are the problem's atoms (distinct rows) with weights; the log-density is
+the problem's own (the family's scipy.stats/numpy implementation, independent of
+PyMC, where there is one; PyMC's elementwise log-probability for a user's model).
+The objective is the exact (conditional) KL for discrete data and, for continuous
+data, the cross-entropy minus an entropy estimate of p, a θ-free constant. The
+optimiser (:mod:`toolkit.engines.whitened`) sees only function values: a trust
+region on finite differences in whitened coordinates, then a polish to rounding
+level; a different algorithm, with different derivatives, from ``mle``'s line-search
+Newton on PyMC's exact ones. Its coordinates are its own
+(log, logit, additive log-ratio, ...) where the problem declares the parameters'
+domains, PyMC's transforms otherwise. It starts from the same points as ``mle``,
+never from another engine's answer, and is certified by derivatives measured afresh
+at its end point (Ridders' extrapolation in coordinates whitened there).
 """
 
 from __future__ import annotations
 
 import time
-import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
-from toolkit.divergence import cross_entropy, kl_from_logq
-from toolkit.engines import numdiff
-from toolkit.engines.fit import Fit, FitCertificate
-from toolkit.engines.newton import is_positive_definite
+from toolkit.engines import whitened
+from toolkit.engines.fit import Fit, certify
+from toolkit.engines.mle import diverging_variables
 from toolkit.engines.nonsmooth import line_search_coordinates, outside_argmax_set
-from toolkit.engines.problem import Problem, degenerate_fit, flatten
+from toolkit.engines.starts import Run, best_run, distinct_optima, starting_points
 from toolkit.engines.transforms import Parametrisation
+from toolkit.problem import Problem
+from toolkit.problem.names import variable_of
 
-#: Largest gradient component of the KL (per observation) that counts as converged:
-#: the five-point gradient is accurate to about 1e-11 on an O(1) objective.
-GRAD_TOL = 1e-7
-BOUNDARY_Z = 30.0
-
-
-def kl_objective(problem: Problem):
-    """θ-free-offset KL as a function of the free vector, and how its offset was made."""
-    atoms, weights = problem.atoms.atoms, problem.atoms.weights
-    family, options = problem.family, problem.options
-    parametrisation = Parametrisation(dict(family.domains), problem.shapes)
-    if family.discrete:
-        offset_kind = "exact: Σ p̂ log(p̂/q) over the distinct values"
-
-        def divergence(logq):
-            return kl_from_logq(weights, logq)
-    else:
-        estimate = problem.entropy_estimate
-        if isinstance(estimate, str):
-            offset_kind = (
-                f"cross-entropy −Σ p̂ log q only, i.e. KL(p‖q) plus the unknown H(p): "
-                f"no entropy estimate of p ({estimate})"
-            )
-            entropy_of_p = 0.0
-        else:
-            offset_kind = (
-                f"estimates KL(p‖q): cross-entropy minus the {estimate.method} entropy "
-                "estimate of p"
-            )
-            entropy_of_p = estimate.value
-
-        def divergence(logq):
-            return cross_entropy(weights, logq) - entropy_of_p
-
-    def objective(z: np.ndarray) -> float:
-        with np.errstate(all="ignore"):
-            value = divergence(family.logpdf(atoms, parametrisation.unpack(z), options))
-        return float(value) if np.isfinite(value) else np.inf
-
-    return objective, parametrisation, offset_kind
+NAME = "kl"
+#: A run ends at a local optimum (for the list of distinct optima) when its last whitened
+#: gradient is below this: far above rounding, far below any real slope.
+LOCAL_OPTIMUM = 1e-6
 
 
-def fit_kl(problem: Problem, fallback_start: dict | None = None) -> Fit:
-    """Minimise KL(p̂ ‖ q_θ) from the family's data-driven ``start`` (if it declares one),
-    then the origin of the free space, then ``fallback_start``, until one converges.
+@dataclass(frozen=True)
+class Coordinates:
+    """The kl engine's free vector u: its map to natural parameters, and the KL of u."""
 
-    Parameters the family declares non-smooth are held fixed during BFGS and
-    moved by golden-section search along their own axis, in alternation.
-    """
-    t0 = time.perf_counter()
-    objective, parametrisation, offset_kind = kl_objective(problem)
-    nonsmooth = parametrisation.indices(problem.family.nonsmooth)
-    smooth = [i for i in range(parametrisation.size) if i not in nonsmooth]
-    family = problem.family
-    starts = [("origin", parametrisation.origin())]
-    if family.start is not None:
-        data_start = parametrisation.pack(family.start(problem.data, problem.options))
-        starts.insert(0, ("data-driven start", data_start))
-    if fallback_start is not None:
-        starts.append(("scipy fit", parametrisation.pack(fallback_start)))
-    best = None
-    for label, z0 in starts:
-        result = _minimise(objective, z0, smooth, nonsmooth)
-        if best is None or result["fun"] < best["fun"]:
-            best = {**result, "start": label}
-        if best["converged"]:
-            break
-    z = best["x"]
-    estimates = flatten(parametrisation.unpack(z), problem.names)
-    outside = outside_argmax_set(problem, estimates)
-    hessian = numdiff.hessian(objective, z)[np.ix_(smooth, smooth)]
-    status = "; ".join(outside) if outside else best["status"]
-    degenerate = degenerate_fit(problem, estimates)
-    if degenerate:
-        status = f"{status}; {degenerate}"
-    certificate = FitCertificate(
-        status=status,
-        converged=best["converged"] and not outside,
-        grad_norm=best["grad_norm"],
-        hessian_pd=is_positive_definite(hessian) if smooth else None,
-        iterations=best["nit"],
-        evaluations=best["nfev"],
-        seconds=time.perf_counter() - t0,
-        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)) or degenerate is not None,
-    )
-    details = {"kl": best["fun"], "kl_offset": offset_kind, "start": best["start"]}
-    return Fit("kl", estimates, certificate, "scipy.stats (independent)", details)
+    size: int
+    constrained: np.ndarray
+    coordinates: dict[str, list[int]]
+    to_natural: object
+    from_natural: object
+    objective: object
+    own: bool
 
 
-def _minimise(objective, z0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> dict:
-    z = np.array(z0, dtype=float)
-    nit = nfev = 0
-    for _ in range(4 if nonsmooth else 1):
-        restricted = _restricted(objective, z, smooth)
-        result = _bfgs(restricted, z[smooth])
-        z[smooth] = _polish(restricted, result.x, result.hess_inv)
-        nit, nfev = nit + int(result.nit), nfev + int(result.nfev)
-        if nonsmooth:
-            z = line_search_coordinates(objective, z, nonsmooth, "golden")
-    grad_norm = _grad_norm(objective, z, smooth)
-    fun = objective(z)
-    converged = bool(np.isfinite(fun) and grad_norm <= GRAD_TOL)
-    status = "converged" if converged else f"BFGS: {result.message}"
-    return {
-        "x": z,
-        "fun": fun,
-        "grad_norm": grad_norm,
-        "converged": converged,
-        "status": status,
-        "nit": nit,
-        "nfev": nfev,
-    }
-
-
-def _bfgs(objective, z0: np.ndarray):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return minimize(
-            objective,
-            z0,
-            jac=lambda z: numdiff.gradient(objective, z),
-            method="BFGS",
-            options={"gtol": 1e-10, "maxiter": 1000},
+def coordinates(problem: Problem) -> Coordinates:
+    """The engine's own parametrisation where the problem gives domains, else PyMC's."""
+    weights = problem.atoms.weights
+    if problem.domains is not None:
+        par = Parametrisation(problem.domains, problem.shapes)
+        kl = problem.kl_objective()
+        return Coordinates(
+            par.size,
+            par.constrained,
+            par.coordinates,
+            par.to_flat,
+            par.from_flat,
+            lambda u: kl(par.to_flat(u)),
+            True,
         )
+    compiled = problem.pymc
+    offset = (
+        float(np.sum(weights * problem.atoms.log_conditional))
+        if problem.discrete
+        else -problem.kl_offset
+    )
+
+    def objective(z):
+        with np.errstate(all="ignore"):
+            value = offset - float(np.sum(weights * problem.logq_z(z)))
+        return value if np.isfinite(value) else np.inf
+
+    return Coordinates(
+        compiled.size,
+        compiled.constrained,
+        compiled.coordinates,
+        compiled.natural,
+        compiled.to_z,
+        objective,
+        False,
+    )
 
 
-def _polish(objective, x: np.ndarray, hess_inv: np.ndarray, steps: int = 5) -> np.ndarray:
-    """Quasi-Newton steps with BFGS's own inverse Hessian, kept while the gradient shrinks.
+def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
+    """Minimise the KL from every start; the best end point, certified."""
+    coords = coordinates(problem)
+    objective = coords.objective
+    nonsmooth = [
+        i for v in {variable_of(p) for p in problem.nonsmooth} for i in coords.coordinates[v]
+    ]
+    smooth = [i for i in range(coords.size) if i not in nonsmooth]
+    t0 = time.perf_counter()
+    runs = []
+    for theta in starting_points(problem):
+        with np.errstate(all="ignore"):
+            u0 = coords.from_natural(theta)
+        if np.all(np.isfinite(u0)):
+            runs.append(_run(objective, u0, smooth, nonsmooth))
+    best = best_run(runs)
+    theta = coords.to_natural(best.x)
+    grad, hess, measured = _smooth_derivatives(objective, best.x, smooth)
+    diverging = []
+    if best.settled:  # a run cut short by its iteration limit still falls along its path
+        diverging = diverging_variables(objective, best, coords.constrained, coords.coordinates)
+    boundary = f"the KL keeps falling as {', '.join(diverging)} diverge" if diverging else None
+    if boundary is None and problem.degenerate is not None:
+        boundary = problem.degenerate(theta)
+    certificate = certify(
+        z=best.x,
+        grad=grad,
+        hess=hess,
+        n=problem.n,
+        constrained=coords.constrained,
+        smooth=smooth,
+        optimiser=best.status,
+        problems=outside_argmax_set(problem, theta),
+        boundary=boundary,
+        iterations=sum(r.iterations for r in runs),
+        evaluations=sum(r.evaluations for r in runs),
+        seconds=time.perf_counter() - t0,
+        whitened=measured,
+    )
+    scale = np.maximum(np.max(np.abs([r.x for r in runs]), axis=0), 1.0)
+    optima = distinct_optima(runs, scale)
+    details = {
+        "kl": best.fun,
+        "kl_offset": problem.kl_note,
+        "z": best.x,
+        "own_coordinates": coords.own,
+        "diverging": diverging,
+        "starts": len(runs),
+        "n_optima": len(optima),
+        "optima": [
+            {
+                "objective": o.fun,
+                **dict(zip(problem.names, coords.to_natural(o.x).tolist(), strict=True)),
+            }
+            for o in optima
+        ],
+    }
+    estimates = dict(zip(problem.names, theta.tolist(), strict=True))
+    return Fit(NAME, estimates, certificate, problem.density, details)
 
-    BFGS's line search judges steps by function values, which stop resolving
-    progress once the predicted decrease, about gᵀH⁻¹g/2, falls below the
-    objective's rounding error (~1e-16 on an O(1) KL) while the gradient is
-    still ~1e-8. There the gradient norm judges the step instead.
-    """
-    if x.size == 0:
-        return x
-    grad = numdiff.gradient(objective, x)
-    for _ in range(steps):
-        trial = x - np.atleast_2d(hess_inv) @ grad
-        trial_grad = numdiff.gradient(objective, trial)
-        if not np.linalg.norm(trial_grad) < np.linalg.norm(grad):
-            break
-        x, grad = trial, trial_grad
-    return x
+
+def _run(objective, u0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> Run:
+    """Whitened minimisation of the smooth coordinates, golden section on the others."""
+    u, iterations, evaluations, status = np.array(u0, dtype=float), 0, 0, ""
+    for _ in range(4 if nonsmooth else 1):
+        restricted = _restricted(objective, u, smooth)
+        result = whitened.minimise(restricted, u[smooth])
+        u[smooth] = result.x
+        iterations, evaluations, status = (
+            iterations + result.iterations,
+            evaluations + result.evaluations,
+            result.status,
+        )
+        if nonsmooth:
+            u = line_search_coordinates(objective, u, nonsmooth, "golden")
+    fun = objective(u)
+    settled = bool(np.isfinite(fun)) and result.grad_norm <= LOCAL_OPTIMUM
+    converged = settled and result.minimum
+    return Run(u, fun, converged, status, iterations, evaluations, np.array(u0), settled)
 
 
-def _restricted(objective, z: np.ndarray, keep: list[int]):
+def _smooth_derivatives(objective, u: np.ndarray, smooth: list[int]):
+    """Gradient and Hessian (independent differences) with zeros for non-smooth coordinates,
+    and the smooth block's derivatives in the coordinates whitened where they were measured."""
+    grad, hess = np.zeros(u.size), np.zeros((u.size, u.size))
+    whitened_pair = (np.zeros(0), np.zeros((0, 0)))
+    if smooth:
+        (g, h), whitened_pair = whitened.derivatives(_restricted(objective, u, smooth), u[smooth])
+        grad[smooth] = g
+        hess[np.ix_(smooth, smooth)] = h
+    return grad, hess, whitened_pair
+
+
+def _restricted(objective, u: np.ndarray, keep: list[int]):
     def restricted(sub):
-        full = z.copy()
+        full = u.copy()
         full[keep] = sub
         return objective(full)
 
     return restricted
-
-
-def _grad_norm(objective, z: np.ndarray, smooth: list[int]) -> float:
-    grad = numdiff.gradient(_restricted(objective, z, smooth), z[smooth])
-    return float(np.max(np.abs(grad), initial=0.0))
-
-
-def stationarity(problem: Problem, estimates: dict[str, float]) -> tuple[float | None, bool]:
-    """Largest KL gradient component in smooth parameters at ``estimates``; on the boundary?"""
-    objective, parametrisation, _ = kl_objective(problem)
-    with np.errstate(all="ignore"):
-        z = parametrisation.pack(problem.unflatten(estimates))
-    if not np.all(np.isfinite(z)):
-        return None, True
-    nonsmooth = parametrisation.indices(problem.family.nonsmooth)
-    smooth = [i for i in range(parametrisation.size) if i not in nonsmooth]
-    return _grad_norm(objective, z, smooth), bool(np.any(np.abs(z) > BOUNDARY_Z))
-
-
-def kl_at(problem: Problem, estimates: dict[str, float]) -> float:
-    """KL(p̂ ‖ q) at natural-space ``estimates`` (offset as in :func:`kl_objective`)."""
-    objective, parametrisation, _ = kl_objective(problem)
-    with np.errstate(all="ignore"):
-        z = parametrisation.pack(problem.unflatten(estimates))
-    return objective(z)

@@ -1,142 +1,163 @@
-"""The PyMC engines: plain ``pm.find_MAP`` and the polished MLE.
+"""The ``mle`` engine: the data log-likelihood maximised with PyMC's exact derivatives.
 
-``find_map`` is PyMC's own answer, kept so users see what plain PyMC gives.
-``mle`` starts there and polishes with PyMC's compiled gradient and Hessian of
-the data log-likelihood (flat priors, no Jacobian) by a safeguarded Newton
-method, on PyMC's unconstrained space, until a certificate holds.
+From ``find_map``'s answer and from every start (:func:`~toolkit.engines.starts.
+starting_points`), a safeguarded Newton method on PyMC's compiled gradient and
+Hessian of the data log-likelihood (flat priors, no Jacobian term), on PyMC's
+unconstrained space, in coordinates scaled by the Hessian's diagonal, until the
+Newton decrement is at rounding level. Parameters the problem declares non-smooth
+(Laplace's location) are moved by Brent's method along their own axis, in
+alternation. The best end point is the estimate; the distinct optima are kept.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 
 import numpy as np
+from pymc.logprob.utils import ParameterValueError
 
-from toolkit.engines.fit import Fit, FitCertificate
-from toolkit.engines.newton import is_positive_definite, newton_minimise
+from toolkit.config import settings
+from toolkit.engines.fit import Fit, certify, inverse_root_diagonal, scaled_positive_definite
+from toolkit.engines.newton import newton_minimise
 from toolkit.engines.nonsmooth import line_search_coordinates, outside_argmax_set
-from toolkit.engines.problem import Problem, degenerate_fit
-from toolkit.engines.pymc_model import CompiledModel, compiled_model
-from toolkit.quiet import quiet
+from toolkit.engines.starts import Run, best_run, distinct_optima, starting_points
+from toolkit.problem import Problem
+from toolkit.problem.names import variable_of
 
+NAME = "mle"
 DENSITY = "PyMC log-probability"
-#: |z| beyond this in unconstrained space is a parameter at 0, 1 or infinity.
-BOUNDARY_Z = 30.0
-#: L-BFGS-B's success says the objective stopped falling, not that it reached the
-#: optimum: find_map counts as converged only within this many SEs of it (the default
-#: agreement tolerance, so an unpolished find_map is never judged at a finer level than
-#: it got to).
-FIND_MAP_SE_TOL = 1e-3
+
+Derivatives = Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]]
 
 
-def fit_find_map(problem: Problem) -> tuple[Fit, np.ndarray]:
-    """``pm.find_MAP`` on the flat-prior model; also returns its unconstrained point.
-
-    It starts at the family's data-driven ``start`` where one is declared (natural
-    space, by PyMC variable name), else at the model's initial point.
-    """
-    import pymc as pm
-
-    compiled = compiled_model(problem)
-    family = problem.family
-    initial = family.start(problem.data, problem.options) if family.start else None
-    start = time.perf_counter()
-    with quiet():
-        point, raw = pm.find_MAP(
-            start=initial,
-            model=compiled.model,
-            progressbar=False,
-            return_raw=True,
-            include_transformed=True,
-        )
-    seconds = time.perf_counter() - start
-    z = compiled.to_vector(point)
-    _, grad, hess = compiled.loglik_derivatives(z)
-    status = f"scipy {getattr(raw, 'message', 'finished')}".strip()
-    converged = bool(getattr(raw, "success", True))
-    distance = newton_distance_se(grad, hess, compiled.indices(family.nonsmooth))
-    if converged and not distance <= FIND_MAP_SE_TOL:
-        converged = False
-        status += f"; stopped {distance:.2g} SE short of the optimum (Newton step)"
-    estimates = _natural(compiled, z)
-    if outside := outside_argmax_set(problem, estimates):
-        converged = False
-        status += "; " + "; ".join(outside)
-    certificate = FitCertificate(
-        status=status,
-        converged=converged,
-        grad_norm=float(np.max(np.abs(grad))) / problem.n,
-        hessian_pd=is_positive_definite(-hess),
-        iterations=int(getattr(raw, "nit", 0)),
-        evaluations=int(getattr(raw, "nfev", 0)),
-        seconds=seconds,
-        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)),
-    )
-    return Fit("find_map", estimates, certificate, DENSITY), z
+def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
+    """Maximise the data log-likelihood from find_map's point and every start."""
+    compiled = problem.pymc
+    extra = [fits["find_map"].details["z"]] if "find_map" in fits else []
+    return maximise(problem, compiled.loglik_derivatives, NAME, extra)
 
 
-def newton_distance_se(grad: np.ndarray, hess: np.ndarray, nonsmooth: list[int]) -> float:
-    """Length of the Newton step to the optimum in standard errors: √(gᵀ I⁻¹ g).
-
-    ``grad`` and ``hess`` are of the total log-likelihood; the observed information
-    I = −H is the inverse covariance, so this is the step's length in the metric in
-    which one unit is one SE, and it bounds each parameter's distance from the
-    optimum in its own SEs (to second order). Infinite where I is not positive definite.
-    """
-    smooth = [i for i in range(len(grad)) if i not in nonsmooth]
-    g, information = grad[smooth], -hess[np.ix_(smooth, smooth)]
-    if not is_positive_definite(information):
-        return np.inf
-    return float(np.sqrt(max(g @ np.linalg.solve(information, g), 0.0)))
-
-
-def fit_mle(problem: Problem, start: np.ndarray) -> tuple[Fit, np.ndarray]:
-    """Polish ``start`` to the MLE; returns the fit and the covariance of the estimates.
-
-    Parameters the family declares non-smooth are held fixed during the Newton
-    steps and moved by Brent's method along their own axis, in alternation.
-    """
-    compiled = compiled_model(problem)
+def maximise(problem: Problem, derivatives: Derivatives, engine: str, extra: list) -> Fit:
+    """Newton from ``extra`` z-points and every start; the best end point, certified."""
+    compiled = problem.pymc
     n = problem.n
+    objective = per_observation(derivatives, n)
+    nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
+    smooth = [i for i in range(compiled.size) if i not in nonsmooth]
     t0 = time.perf_counter()
+    starts = [np.asarray(z, dtype=float) for z in extra]
+    starts += [compiled.to_z(theta) for theta in starting_points(problem)]
+    runs = [_run(objective, z, smooth, nonsmooth) for z in starts if np.all(np.isfinite(z))]
+    best = best_run(runs)
+    fun, grad, hess = objective(best.x)
+    theta = compiled.natural(best.x)
+    diverging = diverging_variables(
+        lambda z: objective(z)[0], best, compiled.constrained, compiled.coordinates
+    )
+    problems = outside_argmax_set(problem, theta)
+    boundary = (
+        f"the objective keeps improving as {', '.join(diverging)} diverge" if diverging else None
+    )
+    if boundary is None and problem.degenerate is not None:
+        boundary = problem.degenerate(theta)
+    certificate = certify(
+        z=best.x,
+        grad=grad,
+        hess=hess,
+        n=n,
+        constrained=compiled.constrained,
+        smooth=smooth,
+        optimiser=best.status,
+        problems=problems,
+        boundary=boundary,
+        iterations=sum(r.iterations for r in runs),
+        evaluations=sum(r.evaluations for r in runs),
+        seconds=time.perf_counter() - t0,
+    )
+    optima = distinct_optima(runs, _scale(compiled, runs))
+    details = {
+        "z": best.x,
+        "information": n * hess,
+        "objective": fun,
+        "diverging": diverging,
+        "starts": len(runs),
+        "n_optima": len(optima),
+        "optima": [
+            {
+                "objective": o.fun,
+                **dict(zip(problem.names, compiled.natural(o.x).tolist(), strict=True)),
+            }
+            for o in optima
+        ],
+    }
+    estimates = dict(zip(problem.names, theta.tolist(), strict=True))
+    objective_kind = "likelihood" if engine == NAME else "posterior"
+    return Fit(engine, estimates, certificate, DENSITY, details, objective_kind)
+
+
+def per_observation(derivatives: Derivatives, n: int) -> Derivatives:
+    """z -> (−logp/N, gradient, Hessian), infinite where PyMC rejects z."""
 
     def objective(z):
-        value, grad, hess = compiled.loglik_derivatives(z)
-        return -value / n, -grad / n, -hess / n
+        try:
+            with np.errstate(all="ignore"):
+                value, grad, hess = derivatives(z)
+        except ParameterValueError:  # e.g. p rounded outside [0, 1] far out along a ray
+            return np.inf, np.full(len(z), np.nan), np.full((len(z), len(z)), np.nan)
+        return -float(value) / n, -np.asarray(grad) / n, -np.asarray(hess) / n
 
-    nonsmooth = compiled.indices(problem.family.nonsmooth)
-    smooth = [i for i in range(len(start)) if i not in nonsmooth]
-    z = np.array(start, dtype=float)
-    iterations = evaluations = 0
+    return objective
+
+
+def _run(objective, z0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> Run:
+    """Scaled Newton on the smooth coordinates, Brent on the others, in alternation."""
+    z, iterations, evaluations, status, converged = np.array(z0), 0, 0, "", False
     for _ in range(4 if nonsmooth else 1):
-        result = newton_minimise(_restricted(objective, z, smooth), z[smooth])
-        z[smooth] = result.x
-        iterations += result.iterations
-        evaluations += result.evaluations
+        restricted = _restricted(objective, z, smooth)
+        x, it, ev, status, converged = scaled_newton(restricted, z[smooth])
+        z[smooth] = x
+        iterations, evaluations = iterations + it, evaluations + ev
         if nonsmooth:
             z = line_search_coordinates(lambda v: objective(v)[0], z, nonsmooth, "brent")
-    fun, grad, hess = objective(z)
-    estimates = _natural(compiled, z)
-    outside = outside_argmax_set(problem, estimates)
-    status = "; ".join(outside) if outside else result.status
-    degenerate = degenerate_fit(problem, estimates)
-    if degenerate:
-        status = f"{status}; {degenerate}"
-    certificate = FitCertificate(
-        status=status,
-        converged=result.converged and not outside,
-        grad_norm=float(np.max(np.abs(grad[smooth]), initial=0.0)),
-        hessian_pd=is_positive_definite(hess[np.ix_(smooth, smooth)]),
-        iterations=iterations,
-        evaluations=evaluations,
-        seconds=time.perf_counter() - t0,
-        at_boundary=bool(np.any(np.abs(z) > BOUNDARY_Z)) or degenerate is not None,
+    fun, _, hess = objective(z)
+    minimum = bool(np.all(np.isfinite(hess[np.ix_(smooth, smooth)]))) and (
+        not smooth or scaled_positive_definite(hess[np.ix_(smooth, smooth)])
     )
-    details = {"loglik_pymc": -n * fun, "z": z, "information": n * hess}
-    # Only the smooth block of the information is informative; parameters that depend
-    # on non-smooth coordinates alone get zero variance here (compare fills their SE).
-    covariance = natural_covariance(compiled, z, n * hess, keep=smooth)
-    return Fit("mle", estimates, certificate, DENSITY, details), covariance
+    converged = converged and minimum and bool(np.isfinite(fun))
+    return Run(z, fun, converged, status, iterations, evaluations, z0)
+
+
+def scaled_newton(objective, x0: np.ndarray, rounds: int = 3):
+    """Newton in coordinates scaled by |diag H|^(-1/2), rescaled at each round's end.
+
+    Returns (x, iterations, evaluations, status, converged).
+    """
+    x, iterations, evaluations = np.array(x0, dtype=float), 0, 0
+    status, converged = "no coordinates to move", True
+    if x.size == 0:
+        return x, 0, 0, status, converged
+    for _ in range(rounds):
+        with np.errstate(all="ignore"):
+            hess = objective(x)[2]
+        scale = inverse_root_diagonal(hess)
+
+        def scaled(u, scale=scale):
+            f, g, h = objective(u * scale)
+            return f, g * scale, h * np.outer(scale, scale)
+
+        try:
+            with np.errstate(all="ignore"):
+                result = newton_minimise(scaled, x / scale)
+        except np.linalg.LinAlgError:  # a non-finite Hessian on the way: this start failed
+            return x, iterations, evaluations, "non-finite Hessian", False
+        x = result.x * scale
+        iterations += result.iterations
+        evaluations += result.evaluations
+        status, converged = result.status, result.converged
+        if result.converged and result.iterations <= 1:
+            break
+    return x, iterations, evaluations, status, converged
 
 
 def _restricted(objective, z: np.ndarray, keep: list[int]):
@@ -151,30 +172,34 @@ def _restricted(objective, z: np.ndarray, keep: list[int]):
     return restricted
 
 
-def natural_covariance(
-    compiled: CompiledModel, z: np.ndarray, information: np.ndarray, keep: list[int] | None = None
-):
-    """Delta-method covariance of the natural parameters from the observed information.
+def diverging_variables(objective, run: Run, constrained, coordinates) -> list[str]:
+    """Variables that keep improving the objective along the ray start -> end -> beyond.
 
-    Directions of zero or negative curvature get infinite variance: the data do
-    not pin the parameter down there. ``keep`` restricts the information (and the
-    Jacobian) to those coordinates of z.
+    A run that diverges travels far; a run that starts next to its optimum (find_map's
+    point) moves by little, and the objective along so short a ray is rounding noise:
+    rays shorter than 1e-3 of the point's size are not judged.
     """
-    jac = compiled.natural_jacobian(z)
-    if keep is not None:
-        information, jac = information[np.ix_(keep, keep)], jac[:, keep]
-    values, vectors = np.linalg.eigh(0.5 * (information + information.T))
-    top = max(np.max(np.abs(values)), np.finfo(float).tiny)
-    with np.errstate(divide="ignore"):
-        inverse = np.where(values > 1e-10 * top, 1.0 / values, np.inf)
-    projected = jac @ vectors
-    finite = np.isfinite(inverse)
-    cov = (projected[:, finite] * inverse[finite]) @ projected[:, finite].T
-    singular = np.abs(projected[:, ~finite]).max(axis=1, initial=0.0) > 1e-12
-    cov[singular, :] = np.inf
-    cov[:, singular] = np.inf
-    return cov
+    z, d = run.x, run.x - run.start
+    if not np.all(np.isfinite(z)) or np.max(np.abs(d)) <= 1e-3 * max(1.0, np.max(np.abs(z))):
+        return []
+    with np.errstate(all="ignore"):
+        f0, f1, f3 = objective(z), objective(z + d), objective(z + 3 * d)
+    improving = _falls(f0, f1) and _falls(f1, f3)
+    far = np.any(constrained & (np.abs(z) > settings["boundary_z"]))
+    if not (improving or (f1 <= f0 and far)):
+        return []
+    moving = np.abs(d) > 0.1 * np.max(np.abs(d))
+    return [name for name, idx in coordinates.items() if any(moving[i] for i in idx)]
 
 
-def _natural(compiled: CompiledModel, z: np.ndarray) -> dict[str, float]:
-    return dict(zip(compiled.names, map(float, compiled.natural(z)), strict=True))
+def _falls(before: float, after: float) -> bool:
+    """``after`` is below ``before`` by more than the rounding of either (both finite)."""
+    if not (np.isfinite(before) and np.isfinite(after)):
+        return False
+    return bool(after < before - 8 * np.finfo(float).eps * max(abs(before), abs(after)))
+
+
+def _scale(compiled, runs: list[Run]) -> np.ndarray:
+    """A typical size of each coordinate of z, for telling optima apart."""
+    ends = np.array([r.x for r in runs if np.all(np.isfinite(r.x))] or [np.zeros(compiled.size)])
+    return np.maximum(np.max(np.abs(ends), axis=0), 1.0)

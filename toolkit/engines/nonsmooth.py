@@ -2,7 +2,7 @@
 
 Derivative-based certificates say nothing about such a parameter, so each
 engine moves it by a one-dimensional derivative-free search and the
-certificate checks it against the family's set of maximisers instead.
+certificate checks it against the problem's set of maximisers instead.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from toolkit.engines.problem import Problem
+from toolkit.problem import Problem
 
 #: Slack of the set-membership check, relative to the parameter's magnitude:
 #: the one-dimensional searches stop at about 1e-11 absolute.
@@ -40,17 +40,14 @@ def line_search_coordinates(
     return z
 
 
-def outside_argmax_set(problem: Problem, estimates: dict[str, float]) -> list[str]:
-    """Sentences for each estimate that lies outside the family's set of maximisers."""
-    family = problem.family
-    if family.argmax_set is None:
-        return []
-    problems = []
-    for name, (lo, hi) in family.argmax_set(problem.data, problem.options).items():
-        value = estimates[name]
+def outside_argmax_set(problem: Problem, theta: np.ndarray) -> list[str]:
+    """Sentences for each estimate (natural flat ``theta``) outside the declared maximisers."""
+    values = dict(zip(problem.names, np.asarray(theta, dtype=float).tolist(), strict=True))
+    sentences = []
+    for name, (lo, hi) in problem.argmax_sets.items():
         slack = SET_TOL * max(1.0, abs(lo), abs(hi))
-        if not lo - slack <= value <= hi + slack:
-            problems.append(
-                f"{name} = {value:.12g} is outside the maximisers [{lo:.12g}, {hi:.12g}]"
+        if not lo - slack <= values[name] <= hi + slack:
+            sentences.append(
+                f"{name} = {values[name]:.12g} is outside the maximisers [{lo:.12g}, {hi:.12g}]"
             )
-    return problems
+    return sentences

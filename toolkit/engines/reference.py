@@ -1,61 +1,40 @@
-"""Reference engines: the family's closed form and scipy.stats' own fit.
+"""Certificates for answers that come from no optimiser of ours (a closed form, a peer).
 
-Neither has an optimiser of ours behind it, so each gets a certificate by
-checking that its answer is a stationary point of KL(p̂ ‖ q_θ): a peer that
+Such an answer is certified by the same rule as every engine's, at its own
+point, with PyMC's exact derivatives of the data log-likelihood: a peer that
 stops short of the optimum is shown as such, not counted as agreement.
 """
 
 from __future__ import annotations
 
-import time
-import warnings
-
 import numpy as np
 
-from toolkit.engines.fit import Fit, FitCertificate
-from toolkit.engines.kl import stationarity
+from toolkit.engines.fit import Fit, certify
+from toolkit.engines.mle import per_observation
 from toolkit.engines.nonsmooth import outside_argmax_set
-from toolkit.engines.problem import Problem, flatten
-
-#: Largest KL gradient component at which a peer's answer counts as the optimum:
-#: 1e-6 per observation moves the estimate by about 1e-6/curvature, far below an SE.
-STATIONARY_TOL = 1e-6
+from toolkit.problem import Problem
+from toolkit.problem.names import variable_of
 
 
-def fit_closed_form(problem: Problem) -> Fit | None:
-    family = problem.family
-    if family.closed_form is None:
-        return None
-    t0 = time.perf_counter()
-    params = family.closed_form(problem.data, problem.options)
-    return _certified("closed_form", problem, params, time.perf_counter() - t0, "closed form")
-
-
-def fit_scipy(problem: Problem) -> Fit | None:
-    family = problem.family
-    if family.scipy_fit is None:
-        return None
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        params = family.scipy_fit(problem.data, problem.options)
-    return _certified("scipy", problem, params, time.perf_counter() - t0, "scipy.stats fit")
-
-
-def _certified(engine: str, problem: Problem, params: dict, seconds: float, what: str) -> Fit:
-    estimates = flatten(params, problem.names)
-    grad_norm, at_boundary = stationarity(problem, estimates)
-    finite = all(np.isfinite(v) for v in estimates.values())
-    outside = outside_argmax_set(problem, estimates) if finite else []
-    stationary = finite and grad_norm is not None and grad_norm <= STATIONARY_TOL and not outside
-    status = what if stationary else f"{what}: not a stationary point of the KL"
-    if outside:
-        status = f"{what}: " + "; ".join(outside)
-    certificate = FitCertificate(
-        status=status,
-        converged=stationary,
-        grad_norm=grad_norm,
+def certified(problem: Problem, engine: str, theta: np.ndarray, seconds: float, what: str) -> Fit:
+    """The fit of natural flat ``theta``, certified at its point; ``what`` names its source."""
+    compiled = problem.pymc
+    theta = np.asarray(theta, dtype=float)
+    finite = bool(np.all(np.isfinite(theta)))
+    z = compiled.to_z(theta) if finite else np.full(compiled.size, np.nan)
+    _, grad, hess = per_observation(compiled.loglik_derivatives, problem.n)(z)
+    nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
+    certificate = certify(
+        z=z,
+        grad=grad,
+        hess=hess,
+        n=problem.n,
+        constrained=compiled.constrained,
+        smooth=[i for i in range(compiled.size) if i not in nonsmooth],
+        optimiser=what,
+        problems=outside_argmax_set(problem, theta) if finite else [],
+        boundary=problem.degenerate(theta) if finite and problem.degenerate else None,
         seconds=seconds,
-        at_boundary=at_boundary,
     )
-    return Fit(engine, estimates, certificate, what)
+    estimates = dict(zip(problem.names, theta.tolist(), strict=True))
+    return Fit(engine, estimates, certificate, what, {"z": z})

@@ -104,6 +104,41 @@ class Parametrisation:
         parts = [np.atleast_1d(to_free(d, params[n])) for n, d in self.domains.items()]
         return np.concatenate(parts) if parts else np.zeros(0)
 
+    @property
+    def coordinates(self) -> dict[str, list[int]]:
+        """Positions in the free vector of each variable."""
+        return {name: list(range(self.size)[part]) for name, part in self._slices.items()}
+
+    @property
+    def constrained(self) -> np.ndarray:
+        """Per free coordinate: does it map a constrained value to the real line?"""
+        mask = np.zeros(self.size, dtype=bool)
+        for name, domain in self.domains.items():
+            block = np.ones(self._slices[name].stop - self._slices[name].start, dtype=bool)
+            if domain == "real":
+                block[:] = False
+            elif domain == "ordered":  # the first element is a free location
+                block[:1] = False
+            elif domain == "cholesky":  # only the diagonal is logged
+                block[:] = False
+                block[_diagonal(block.size)] = True
+            mask[self._slices[name]] = block
+        return mask
+
+    def to_flat(self, z: np.ndarray) -> np.ndarray:
+        """The free vector as flat natural values, in the variables' order."""
+        parts = [np.ravel(to_natural(d, z[self._slices[n]])) for n, d in self.domains.items()]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def from_flat(self, theta: np.ndarray) -> np.ndarray:
+        """Flat natural values (in the variables' order) as the free vector."""
+        parts, offset = [], 0
+        for name, domain in self.domains.items():
+            size = int(np.prod(self.shapes[name])) if self.shapes[name] else 1
+            parts.append(np.atleast_1d(to_free(domain, theta[offset : offset + size])))
+            offset += size
+        return np.concatenate(parts) if parts else np.zeros(0)
+
     def origin(self) -> np.ndarray:
         """The free vector of zeros: mean 0, scale 1, probability ½, uniform simplex,
         ordered 0, 1, 2, ..., identity Cholesky factor."""

@@ -101,29 +101,18 @@ def posterior_summary(entry) -> pd.DataFrame:
 
 
 def elpd_comparison(entries) -> pd.DataFrame | None:
-    """``az.compare`` (PSIS-LOO) of entries fitted to the same data; None if fewer than two."""
+    """``az.compare`` of the saved PSIS-LOO of entries fitted to the same data (two or more)."""
     import arviz as az
-
-    from toolkit.inference_data import posterior_log_likelihood
 
     models = {}
     for entry in entries:
-        loglik = posterior_log_likelihood(entry.idata) if entry.has_posterior else None
-        if loglik is None:
+        elpd = entry.elpd
+        if elpd is None:
             continue
-        posterior = entry.idata.posterior.isel(draw=_kept(entry, loglik))
-        posterior = posterior.assign_coords(draw=loglik["draw"].values)
         name = entry.family if entry.family not in models else f"{entry.family} ({entry.key})"
-        models[name] = az.InferenceData(posterior=posterior, log_likelihood=loglik)
+        models[name] = elpd
     if len(models) < 2:
         return None
     with quiet(), np.errstate(all="ignore"):
         table = az.compare(models, ic="loo")
     return table[["rank", "elpd_loo", "p_loo", "elpd_diff", "se", "dse", "weight", "warning"]]
-
-
-def _kept(entry, loglik) -> np.ndarray:
-    """The posterior draws :func:`posterior_log_likelihood` kept (evenly thinned)."""
-    n_draws = entry.idata.posterior.sizes["draw"]
-    kept = loglik.sizes["draw"]
-    return np.unique(np.linspace(0, n_draws - 1, kept).astype(int))

@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 
-from toolkit.report import stats as report_stats
+from toolkit.report.stats import calibration_bins
 
 DPI = 90
 ENGINE_STYLE = {
@@ -54,31 +54,26 @@ def encode(fig, *, tight: bool = False) -> str:
 
 def fit_figure(entry) -> str:
     """The data against the fitted density (histogram + curve) or pmf (bars + points)."""
-    problem = entry.problem
-    params = problem.unflatten(entry.estimates["mle"].to_dict())
+    ds = entry.diagnostics
+    grid, density = ds["grid_x"].values, ds["grid_density"].values
     fig, ax = _figure(figsize=(6.4, 3.6))
-    x = problem.data
-    if problem.family.discrete:
+    x = entry.data
+    if entry.discrete:
         top = int(x.max())
         values = np.arange(top + 1)
         freq = np.bincount(x.astype(int), minlength=top + 1) / x.size
         ax.bar(values, freq, color="#c6dbef", edgecolor="#6baed6", label="data: p̂(x)")
-        pmf = report_stats.pmf_table(problem, params, top)
-        ax.plot(values, pmf, "o", color="#08306b", label="model at the MLE: q(x; θ̂)")
+        ax.plot(grid, density, "o", color="#08306b", label="model at the MLE: q(x; θ̂)")
         ax.set_ylabel("probability")
         if top <= 30:
             ax.set_xticks(values)
     else:
         lo, hi = np.quantile(x, [0.005, 0.995])
-        pad = 0.05 * (hi - lo or 1.0)
         edges = np.histogram_bin_edges(x[(x >= lo) & (x <= hi)], bins="auto")[:61]
         counts, edges = np.histogram(x, bins=edges)
-        density = counts / (x.size * np.diff(edges))
-        ax.stairs(density, edges, fill=True, color="#c6dbef", label="data (histogram)")
-        grid = np.linspace(max(lo - pad, edges[0] - pad), hi + pad, 400)
-        with np.errstate(all="ignore"):
-            curve = np.exp(problem.family.logpdf(grid, params, problem.options))
-        ax.plot(grid, curve, color="#08306b", lw=2, label="model density at the MLE")
+        ax.stairs(counts / (x.size * np.diff(edges)), edges, fill=True, color="#c6dbef",
+                  label="data (histogram)")  # fmt: skip
+        ax.plot(grid, density, color="#08306b", lw=2, label="model density at the MLE")
         ax.set_ylabel("density")
     ax.set_xlabel("x")
     ax.set_title(f"{entry.family} fitted to {entry.dataset} (N = {entry.n})")
@@ -141,85 +136,71 @@ def _profile_panel(ax, entry, profile) -> None:
 
 
 def calibration_figure(entry) -> str:
-    """QQ plot (continuous families with scipy quantiles) or PP plot (otherwise)."""
-    problem = entry.problem
-    params = problem.unflatten(entry.estimates["mle"].to_dict())
+    """QQ plot (model quantiles against the data's) or PP plot (model CDF against the data's)."""
+    ds = entry.diagnostics
+    model, data = ds["calibration_model"].values, ds["calibration_data"].values
     fig, ax = _figure(figsize=(4.2, 4.0))
-    x = np.sort(problem.data)
-    dist = report_stats.frozen_scipy(problem, params)
-    if not problem.family.discrete and dist is not None:
-        theory = dist.ppf((np.arange(1, x.size + 1) - 0.5) / x.size)
-        ax.plot(theory, x, ".", ms=3, color="#08306b")
-        lo, hi = np.nanmin([theory[0], x[0]]), np.nanmax([theory[-1], x[-1]])
+    if entry.calibration_kind == "QQ":
+        ax.plot(model, data, ".", ms=3, color="#08306b")
+        lo, hi = np.nanmin([model[0], data[0]]), np.nanmax([model[-1], data[-1]])
         ax.plot([lo, hi], [lo, hi], color="#999999", lw=1)
         ax.set_xlabel("model quantile at the MLE")
         ax.set_ylabel("data quantile")
-        ax.set_title("QQ plot")
     else:
-        model_cdf, empirical_cdf = _pp_points(problem, params, x)
-        ax.plot(model_cdf, empirical_cdf, "o", ms=4, color="#08306b")
+        ax.plot(model, data, "o", ms=4, color="#08306b")
         ax.plot([0, 1], [0, 1], color="#999999", lw=1)
         ax.set_xlabel("model CDF at the MLE")
         ax.set_ylabel("empirical CDF")
-        ax.set_title("PP plot")
+    ax.set_title(f"{entry.calibration_kind} plot")
     return encode(fig)
 
 
-def _pp_points(problem, params, sorted_x):
-    values, counts = np.unique(sorted_x, return_counts=True)
-    empirical = np.cumsum(counts) / sorted_x.size
-    if problem.family.discrete:
-        pmf = report_stats.pmf_table(problem, params, int(values.max()))
-        model = np.cumsum(pmf)[values.astype(int)]
-    else:
-        grid = np.linspace(values[0], values[-1], 4000)
-        dens = np.exp(problem.family.logpdf(grid, params, problem.options))
-        cdf = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
-        model = np.interp(values, grid, cdf)
-    return model, empirical
-
-
-def fitted_figure(entry, view) -> str:
+def fitted_figure(entry) -> str:
     """Observed against fitted at the MLE: a scatter (continuous y) or binned calibration
     (discrete y), and y against the covariate with the fitted mean when there is one covariate.
     """
-    from toolkit.report.regression_view import calibration_bins
-
-    fitted = view.fitted_mean
-    names, covariates = view.covariates
-    one = covariates.shape[1] == 1
+    design = entry.design
+    observed = entry.idata.observed_data
+    y = np.asarray(observed["y"].values, dtype=float)
+    x = np.asarray(observed["X"].values, dtype=float)
+    columns = list(design["columns"])
+    if design["intercept"]:
+        columns, x = columns[1:], x[:, 1:]
+    fitted = np.asarray(entry.diagnostics["fitted_mean"].values, dtype=float)
+    response = design["response"]
+    one = x.shape[1] == 1
     fig, axes = _figure(1, 2 if one else 1, figsize=(9.6 if one else 4.8, 4.0), squeeze=False)
     ax = axes[0, 0]
-    if view.family.discrete:
-        cal = calibration_bins(view.y, fitted)
+    if entry.discrete:
+        cal = calibration_bins(y, fitted)
         ax.errorbar(
             cal.fitted, cal.observed, yerr=2 * cal.se, fmt="o", color="#08306b", capsize=3,
-            label=f"mean observed {view.response} per bin (±2 SE)",
+            label=f"mean observed {response} per bin (±2 SE)",
         )  # fmt: skip
         ax.set_title(f"Calibration: {len(cal.rows)} bins of ≈{int(np.median(cal.rows))} rows")
         lo = min(cal.fitted.min(), np.nanmin(cal.observed - 2 * cal.se))
         hi = max(cal.fitted.max(), np.nanmax(cal.observed + 2 * cal.se))
-        ax.set_ylabel(f"observed mean of {view.response}")
+        ax.set_ylabel(f"observed mean of {response}")
     else:
-        ax.plot(fitted, view.y, ".", ms=3, alpha=0.6, color="#08306b", label="rows")
+        ax.plot(fitted, y, ".", ms=3, alpha=0.6, color="#08306b", label="rows")
         ax.set_title("Observed against fitted")
-        lo, hi = min(fitted.min(), view.y.min()), max(fitted.max(), view.y.max())
-        ax.set_ylabel(f"observed {view.response}")
+        lo, hi = min(fitted.min(), y.min()), max(fitted.max(), y.max())
+        ax.set_ylabel(f"observed {response}")
     ax.plot([lo, hi], [lo, hi], color="#999999", lw=1, label="observed = fitted")
-    ax.set_xlabel(f"fitted mean E[{view.response} | x] at the MLE")
+    ax.set_xlabel(f"fitted mean E[{response} | x] at the MLE")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     if one:
-        _covariate_panel(axes[0, 1], view, names[0], covariates[:, 0], fitted)
+        _covariate_panel(axes[0, 1], response, y, columns[0], x[:, 0], fitted)
     return encode(fig)
 
 
-def _covariate_panel(ax, view, name: str, x: np.ndarray, fitted: np.ndarray) -> None:
+def _covariate_panel(ax, response, y, name: str, x: np.ndarray, fitted: np.ndarray) -> None:
     order = np.argsort(x, kind="stable")
-    ax.plot(x, view.y, ".", ms=3, alpha=0.5, color="#6baed6", label=f"data: {view.response}")
+    ax.plot(x, y, ".", ms=3, alpha=0.5, color="#6baed6", label=f"data: {response}")
     ax.plot(x[order], fitted[order], color="#08306b", lw=2, label="fitted mean at the MLE")
     ax.set_xlabel(name)
-    ax.set_ylabel(view.response)
-    ax.set_title(f"{view.response} against {name}")
+    ax.set_ylabel(response)
+    ax.set_title(f"{response} against {name}")
     ax.legend(fontsize=8, frameon=False)
 
 

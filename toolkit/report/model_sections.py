@@ -1,7 +1,7 @@
-"""The parts of a report section for a regression family or a user's ``pm.Model``.
+"""Parts of a report section shown where an entry has them: the priors' pull, several starts.
 
-What a section shows is decided by the entry's stored fields (``kind``, the
-``map`` column, ``multistart``, the regression spec), never by a family's name.
+What a section shows is decided by the entry's stored fields (the ``map`` column,
+``multistart``), never by a family's name.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ OBJECTIVES = {
 
 
 def model_parts(entry) -> list[str]:
-    """Prior pull, multi-start, figures, AIC/BIC and certificates of a non-univariate entry."""
+    """The priors' pull (where there is a ``map`` column) and the starts and optima."""
     parts = []
     if "map" in entry.estimates.columns:
         parts.append(_prior_part(entry))
@@ -47,16 +47,6 @@ def model_parts(entry) -> list[str]:
             f"optima are listed best first. Objective: {esc(objectives)}. One distinct "
             "optimum: every start found the same answer.</p>" + tables.multistart_table(entry)
         )
-    if entry.kind == "regression":
-        parts.extend(_regression_figures(entry))
-    else:
-        parts.append(
-            '<p class="note">No KL profile or fitted-against-observed figure: the results '
-            "hold your model's data and estimates but not the pm.Model itself (Python code), "
-            "so its density cannot be evaluated away from the fit.</p>"
-        )
-    parts.append("<h4>Information criteria at the MLE</h4>" + tables.information_table(entry))
-    parts.append("<h4>Convergence certificates</h4>" + tables.certificate_table(entry))
     return parts
 
 
@@ -79,41 +69,3 @@ def _prior_part(entry) -> str:
             "move each estimate away from the maximum-likelihood one.",
         )
     )
-
-
-def _regression_figures(entry) -> list[str]:
-    from toolkit.report.regression_view import can_profile, kl_profiles, regression_view
-
-    view = regression_view(entry)
-    parts = []
-    if view.fitted_mean is not None:
-        kind = "binned calibration" if view.family.discrete else "observed against fitted"
-        parts.append(
-            figure(
-                figures.fitted_figure(entry, view),
-                "fitted",
-                f"Fit at the MLE ({kind}): points near the grey diagonal mean the fitted mean "
-                f"E[{view.response} | x] matches the data.",
-            )
-        )
-    if can_profile(view):
-        mle, se = entry.estimates["mle"].to_dict(), entry.se.to_dict()
-        parts.append(
-            figure(
-                figures.profile_figure(entry, kl_profiles(view, mle, se)),
-                "profile",
-                "KL profile: each parameter moved along a line through the optimum, the others "
-                "held at the MLE. Thick red: the kl engine's objective over distinct rows (left "
-                "axis; the conditional KL for a discrete response, the cross-entropy for a "
-                "continuous one); "
-                "dashed blue: −ℓ(θ)/N over all rows (right axis, shifted by the θ-free "
-                "constant). Triangles mark each curve's minimum; vertical lines the mle (solid) "
-                "and kl (dashed) estimates.",
-            )
-        )
-    else:
-        parts.append(
-            f'<p class="note">No KL profile: {esc(view.family.name)} takes a mean function, '
-            "which is Python code and not part of the results.</p>"
-        )
-    return parts

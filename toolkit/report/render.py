@@ -8,16 +8,15 @@ from pathlib import Path
 
 from toolkit.quiet import quiet
 from toolkit.report import arviz_views, figures, model_sections, tables
-from toolkit.report import stats as report_stats
 from toolkit.report.html import badge, esc, figure, frame_table, page
 from toolkit.report.results import ReportEntry, atomic_write
 
-#: Plots drawn for every univariate entry (posterior and forest only where a posterior exists).
+#: Plots of an entry with one sample of values (posterior and forest where a posterior exists).
 PLOTS = ("fit", "profile", "calibration", "posterior", "forest")
-#: Plots of a regression entry (profile: not for a user's mean function).
+#: Plots of an entry with a design (a regression family).
 REGRESSION_PLOTS = ("fitted", "profile", "posterior", "forest")
-#: Plots of a user's pm.Model (prior_pull: only with proper priors, where ``map`` exists).
-MODEL_PLOTS = ("prior_pull", "posterior", "forest")
+#: Plots of a user's pm.Model with proper priors (prior_pull: where ``map`` exists).
+MODEL_PLOTS = ("prior_pull", "profile", "posterior", "forest")
 
 IDENTITY = """
 <div class="identity">
@@ -86,7 +85,7 @@ def render_report(
     )
     parts.append(tables.overview_table(entries))
     parts.append('<h2 id="identity">The identity</h2>' + IDENTITY)
-    if any(entry.kind != "family" for entry in entries):
+    if any(entry.data is None for entry in entries):
         parts.append(model_sections.CONDITIONAL_IDENTITY)
     parts.append(_ranking_section(entries))
     parts.append('<h2 id="families">Families</h2>')
@@ -107,10 +106,9 @@ def _summary_line(entries) -> str:
 
 
 def entry_section(entry: ReportEntry) -> str:
-    """One family (or regression, or user's model) × dataset: verdict, tables and figures."""
-    name = entry.family if entry.kind == "family" else entry.label
+    """One model × dataset: verdict, tables and figures, each shown where the entry holds it."""
     head = (
-        f'<h3 id="{esc(entry.key)}">{esc(name)} on {esc(entry.dataset)} '
+        f'<h3 id="{esc(entry.key)}">{esc(entry.label)} on {esc(entry.dataset)} '
         f"{badge(entry.verdict)}</h3>"
         f'<p class="note">Data: {esc(entry.source)}; N = {entry.n}; '
         f"tolerance {esc(entry.attrs['tolerance'])} SE. KL: {esc(entry.attrs['kl_note'])}.</p>"
@@ -118,41 +116,53 @@ def entry_section(entry: ReportEntry) -> str:
     reasons = "".join(f"<li>{esc(r)}</li>" for r in entry.reasons)
     parts = [head, f'<ul class="reasons">{reasons}</ul>' if reasons else ""]
     parts.append("<h4>Estimates by engine</h4>" + tables.parameter_table(entry))
-    if entry.kind == "family":
-        parts.extend(_family_parts(entry))
+    parts.extend(model_sections.model_parts(entry))
+    parts.extend(_figures(entry))
+    if entry.goodness_of_fit:
+        parts.append("<h4>Goodness of fit at the MLE</h4>" + tables.gof_table(entry))
     else:
-        parts.extend(model_sections.model_parts(entry))
+        parts.append("<h4>Information criteria at the MLE</h4>" + tables.information_table(entry))
+    parts.append("<h4>Convergence certificates</h4>" + tables.certificate_table(entry))
     parts.append(_arviz_part(entry))
     return f'<section class="entry" data-key="{esc(entry.key)}">{"".join(parts)}</section>'
 
 
-def _family_parts(entry: ReportEntry) -> list[str]:
-    """A univariate family's figures, goodness of fit and certificates."""
-    mle = entry.estimates["mle"].to_dict()
-    se = entry.se.to_dict()
+#: Caption of the KL profile.
+PROFILE_CAPTION = (
+    "KL profile: each parameter moved along a line through the optimum, the others held at "
+    "the MLE. Thick red: KL(p̂‖q_θ) (left axis: the kl engine's objective over distinct "
+    "values or rows); dashed blue: −ℓ(θ)/N (right axis, shifted by the θ-free constant so "
+    "the curves overlap). Triangles mark each curve's minimum; vertical lines the mle (solid) "
+    "and kl (dashed) estimates."
+)
+
+
+def _figures(entry: ReportEntry) -> list[str]:
+    """The entry's figures: each drawn when the entry holds what it shows."""
     parts = []
-    one_dimensional = entry.problem.family.data_ndim == 1
-    if one_dimensional:
-        fit = figures.fit_figure(entry)
-        parts.append(figure(fit, "fit", "The data against the model at the MLE."))
-    else:
+    if entry.has("grid_x"):
+        parts.append(
+            figure(figures.fit_figure(entry), "fit", "The data against the model at the MLE.")
+        )
+    elif entry.data is not None:
         parts.append(
             '<p class="note">Rows of several values: the density and QQ/PP figures are '
             "drawn for one-dimensional data only.</p>"
         )
-    profiles = report_stats.kl_profiles(entry.problem, mle, se)
-    parts.append(
-        figure(
-            figures.profile_figure(entry, profiles),
-            "profile",
-            "KL profile: each parameter moved along a line through the optimum, the others "
-            "held at the MLE. Thick red: KL(p̂‖q_θ) (left axis); dashed blue: −ℓ(θ)/N (right "
-            "axis, shifted by the constant H(p̂) so the curves overlap). Triangles mark each "
-            "curve's minimum; vertical lines the mle (solid) and kl (dashed) estimates.",
+    if entry.has("fitted_mean"):
+        kind = "binned calibration" if entry.discrete else "observed against fitted"
+        response = entry.design["response"]
+        parts.append(
+            figure(
+                figures.fitted_figure(entry),
+                "fitted",
+                f"Fit at the MLE ({kind}): points near the grey diagonal mean the fitted mean "
+                f"E[{response} | x] matches the data.",
+            )
         )
-    )
-    kind = "QQ" if not entry.problem.family.discrete else "PP"
-    if one_dimensional:
+    parts.append(figure(figures.profile_figure(entry, entry.profiles), "profile", PROFILE_CAPTION))
+    if entry.calibration_kind is not None:
+        kind = entry.calibration_kind
         parts.append(
             figure(
                 figures.calibration_figure(entry),
@@ -160,8 +170,6 @@ def _family_parts(entry: ReportEntry) -> list[str]:
                 f"{kind} plot at the MLE: points on the diagonal mean the model fits.",
             )
         )
-    parts.append("<h4>Goodness of fit at the MLE</h4>" + tables.gof_table(entry))
-    parts.append("<h4>Convergence certificates</h4>" + tables.certificate_table(entry))
     return parts
 
 
@@ -185,9 +193,9 @@ POSTERIOR_TEXT = {
 def _arviz_part(entry: ReportEntry) -> str:
     if not entry.has_posterior:
         return (
-            '<p class="note">No Laplace posterior: the observed information at the MLE is '
-            "not positive definite, so there is no normal approximation to draw.</p>"
+            f'<p class="note">No posterior (Laplace approximation): {esc(entry.no_posterior)}.</p>'
         )
+
     return (
         POSTERIOR_TEXT[entry.posterior_kind]
         + figure(arviz_views.posterior_figure(entry), "posterior", "az.plot_posterior")

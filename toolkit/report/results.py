@@ -1,7 +1,7 @@
 """Results a report is drawn from: comparisons as InferenceData, saved to one netCDF file.
 
 A report never needs a :class:`~toolkit.compare.Comparison`: it is drawn from
-each comparison's ``arviz.InferenceData`` (see :mod:`toolkit.inference_data`),
+each comparison's ``arviz.InferenceData`` (see :mod:`toolkit.report.inference_data`),
 so ``klmle report RESULTS.nc`` re-renders exactly what ``klmle demo`` drew.
 
 File layout: the root group's attributes hold ``klmle_results`` (the format
@@ -25,7 +25,8 @@ import xarray as xr
 
 from toolkit.quiet import quiet
 
-FORMAT_VERSION = 1
+#: Version of the file layout; files of another version are refused by name.
+FORMAT_VERSION = 2
 _ENGINE = "h5netcdf"
 
 
@@ -35,9 +36,10 @@ class ResultsError(ValueError):
 
 @dataclass(frozen=True)
 class ReportEntry:
-    """One family (or regression family, or user's pm.Model) fitted to one dataset.
+    """One model fitted to one dataset, as its report draws it: from saved numbers alone.
 
-    The comparison group's ``kind`` attribute says which of the three it is.
+    What a section shows is decided by what the entry holds (a fitted density on a
+    grid, a design, a ``map`` column, several starts), never by a kind of model.
 
     Parameters
     ----------
@@ -48,7 +50,8 @@ class ReportEntry:
     source : str
         Where the data came from (a file, "simulated, seed ...", a citation).
     idata : arviz.InferenceData
-        The comparison, with a ``comparison`` group (see :mod:`toolkit.inference_data`).
+        The comparison, with ``comparison`` and ``diagnostics`` groups (see
+        :mod:`toolkit.report.inference_data`).
     """
 
     key: str
@@ -62,7 +65,13 @@ class ReportEntry:
 
     @property
     def family(self) -> str:
+        """The catalog family's name, or the label of a user's model."""
         return str(self.attrs["family"])
+
+    @property
+    def label(self) -> str:
+        """The comparison's label: the family, or the regression formula, or the model's name."""
+        return str(self.attrs["label"])
 
     @property
     def options(self) -> dict:
@@ -80,9 +89,15 @@ class ReportEntry:
     def n(self) -> int:
         return int(self.attrs["n"])
 
+    @property
+    def discrete(self) -> bool:
+        return bool(int(self.attrs["discrete"]))
+
     @cached_property
-    def data(self) -> np.ndarray:
-        """The observations of a univariate entry (see ``observed_data`` for the others)."""
+    def data(self) -> np.ndarray | None:
+        """The observations of a one-sample family (None for rows with covariates)."""
+        if "x" not in self.idata.observed_data:
+            return None
         return np.asarray(self.idata.observed_data["x"].values, dtype=float)
 
     @cached_property
@@ -109,56 +124,34 @@ class ReportEntry:
         return pd.DataFrame(columns, index=self.estimates.columns)
 
     @property
-    def kind(self) -> str:
-        """The kind of entry: "family" (univariate), "regression" or "model" (a pm.Model)."""
-        return str(self.attrs.get("kind", "family"))
-
-    @property
-    def label(self) -> str:
-        """The comparison's label: the family, or the regression formula, or the model's name."""
-        return str(self.attrs.get("label", self.family))
+    def se_difference(self) -> pd.Series:
+        """max |θ_engine − θ_mle| / SE by engine, as the verdict counts it."""
+        return self.by_engine("se_difference")
 
     @property
     def not_judged(self) -> list[str]:
         """Engines reported but left out of the verdict (those that use a model's priors)."""
-        return list(json.loads(self.attrs.get("not_judged", "[]")))
+        return list(json.loads(self.attrs["not_judged"]))
 
     @property
     def multistart(self) -> dict:
         """Starts and distinct optima by engine, where the engines ran from several starts."""
-        return dict(json.loads(self.attrs.get("multistart", "{}")))
+        return dict(json.loads(self.attrs["multistart"]))
 
     @property
-    def regression(self) -> dict | None:
-        """Family, response, design columns of a regression entry; None otherwise."""
-        text = self.attrs.get("regression")
-        return json.loads(text) if text is not None else None
+    def design(self) -> dict | None:
+        """Family, response, design columns and mean function of a regression; else None."""
+        return json.loads(self.attrs["design"])
+
+    @property
+    def argmax_sets(self) -> dict[str, tuple[float, float]]:
+        """Parameters whose maximiser is a set, with its bounds."""
+        return {k: tuple(v) for k, v in json.loads(self.attrs["argmax_sets"]).items()}
 
     @property
     def k_free(self) -> int:
         """Free parameters for AIC/BIC (a simplex of k probabilities has k − 1)."""
-        if self.kind == "family":
-            from toolkit.report.stats import free_parameters
-
-            return free_parameters(self.problem)
         return int(self.attrs["k_free"])
-
-    @cached_property
-    def problem(self):
-        """The validated univariate problem (family, data, options) rebuilt from the saved data.
-
-        Raises
-        ------
-        ValueError
-            For a regression or user-model entry, which has no univariate problem.
-        """
-        from models import get_family
-        from toolkit.engines.problem import Problem
-
-        if self.kind != "family":
-            raise ValueError(f"{self.label}: a {self.kind} entry has no univariate problem")
-        family = get_family(self.family)
-        return Problem(family, self.data, family.resolve_options(self.data, self.options))
 
     @property
     def has_posterior(self) -> bool:
@@ -167,7 +160,88 @@ class ReportEntry:
     @property
     def posterior_kind(self) -> str:
         """How the posterior group was drawn: "laplace" or "nuts"."""
-        return str(self.idata.comparison.attrs.get("posterior", "laplace"))
+        return str(self.attrs["posterior"])
+
+    @property
+    def no_posterior(self) -> str:
+        """Why there is no posterior group, in words ("" when there is one)."""
+        return str(self.attrs["no_posterior"])
+
+    @property
+    def diagnostics(self):
+        return self.idata.diagnostics
+
+    def has(self, name: str) -> bool:
+        """Does the diagnostics group hold ``name`` (``grid_x``, ``fitted_mean``, ...)?"""
+        return name in self.diagnostics.data_vars
+
+    @cached_property
+    def profiles(self) -> list[Profile]:
+        """KL(p̂‖q_θ) and −ℓ(θ)/N along each parameter, as saved."""
+        ds = self.diagnostics
+        return [
+            Profile(
+                name,
+                np.asarray(ds["profile_value"].values[i], dtype=float),
+                np.asarray(ds["profile_neg_loglik"].values[i], dtype=float),
+                np.asarray(ds["profile_kl"].values[i], dtype=float),
+            )
+            for i, name in enumerate(self.estimates.index)
+        ]
+
+    @property
+    def calibration_kind(self) -> str | None:
+        """ "QQ" or "PP" when calibration points were saved."""
+        return self.diagnostics.attrs.get("calibration")
+
+    @property
+    def goodness_of_fit(self) -> list[tuple[str, float, float, str]]:
+        """(test, statistic, p-value, note) rows, as saved (empty when there are none)."""
+        ds = self.diagnostics
+        if "gof_tests" not in ds.attrs:
+            return []
+        tests = json.loads(ds.attrs["gof_tests"])
+        return [
+            (name, float(s), float(p), str(note))
+            for name, s, p, note in zip(
+                tests,
+                ds["gof_statistic"].values,
+                ds["gof_p_value"].values,
+                ds["gof_note"].values,
+                strict=True,
+            )
+        ]
+
+    @property
+    def elpd(self):
+        """The saved PSIS-LOO result as ``arviz.ELPDData``, or None."""
+        from arviz import ELPDData
+
+        text = self.diagnostics.attrs.get("elpd")
+        if text is None:
+            return None
+        summary = json.loads(text)
+        loo_i = xr.DataArray(self.diagnostics["elpd_loo_i"].values, dims=["observation"])
+        pareto_k = xr.DataArray(self.diagnostics["pareto_k"].values, dims=["observation"])
+        return ELPDData(
+            data=[
+                summary["elpd_loo"], summary["se"], summary["p_loo"], summary["n_samples"],
+                summary["n_data_points"], summary["warning"], loo_i, pareto_k, summary["scale"],
+                summary["good_k"],
+            ],
+            index=["elpd_loo", "se", "p_loo", "n_samples", "n_data_points", "warning", "loo_i",
+                   "pareto_k", "scale", "good_k"],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Profile:
+    """−ℓ(θ)/N and KL(p̂‖q_θ) along one parameter, the others held at the MLE."""
+
+    parameter: str
+    grid: np.ndarray
+    neg_loglik: np.ndarray
+    kl: np.ndarray
 
 
 def entry_from_comparison(
@@ -239,6 +313,12 @@ def load_results(path: str | os.PathLike) -> list[ReportEntry]:
             attrs = dict(root.attrs)
         if "klmle_results" not in attrs:
             raise ResultsError(f"{path} is not a klmle results file (no 'klmle_results' mark)")
+        if int(attrs["klmle_results"]) != FORMAT_VERSION:
+            raise ResultsError(
+                f"{path} was written by another version of klmle (results format "
+                f"{int(attrs['klmle_results'])}; this version reads {FORMAT_VERSION}): fit again "
+                "to write it anew"
+            )
         index = json.loads(attrs["entries"])
         entries = []
         for item in index:
@@ -246,7 +326,7 @@ def load_results(path: str | os.PathLike) -> list[ReportEntry]:
             for group in _GROUPS:
                 with contextlib.suppress(OSError, KeyError):
                     groups[group] = _load_group(path, f"{item['key']}/{group}")
-            if "comparison" not in groups or "observed_data" not in groups:
+            if not {"comparison", "diagnostics", "observed_data"} <= set(groups):
                 raise ResultsError(f"{path}: entry {item['key']!r} lacks its comparison data")
             with quiet():
                 idata = az.InferenceData(**groups)
@@ -261,7 +341,7 @@ def load_results(path: str | os.PathLike) -> list[ReportEntry]:
     return entries
 
 
-_GROUPS = ("posterior", "log_likelihood", "observed_data", "comparison")
+_GROUPS = ("posterior", "log_likelihood", "observed_data", "comparison", "diagnostics")
 
 
 def _load_group(path: Path, group: str) -> xr.Dataset:

@@ -22,11 +22,8 @@ OVERVIEW_HEADERS = (
 
 
 def max_se_difference(entry) -> pd.Series:
-    """max over parameters of |θ_engine − θ_mle| / SE, by engine, as the verdict counts it."""
-    from toolkit.compare import argmax_sets, se_differences
-
-    sets = argmax_sets(entry.problem) if entry.kind == "family" else {}
-    return se_differences(entry.estimates, entry.se, sets).max(axis=0)
+    """max over parameters of |θ_engine − θ_mle| / SE, by engine, as the verdict counted it."""
+    return entry.se_difference
 
 
 def counted_engines(entry) -> list[str]:
@@ -49,17 +46,12 @@ def closed_form_digits(entry) -> dict[str, float]:
     est = entry.estimates
     if "closed_form" not in est.columns:
         return {}
-    sets = {}
-    if entry.kind == "family":
-        problem = entry.problem
-        family = problem.family
-        sets = family.argmax_set(problem.data, problem.options) if family.argmax_set else {}
     digits = {}
     for engine in est.columns:
         if engine == "closed_form":
             continue
         reference = est["closed_form"].copy()
-        for param, (lo, hi) in sets.items():
+        for param, (lo, hi) in entry.argmax_sets.items():
             reference[param] = min(max(est.loc[param, engine], lo), hi)
         digits[engine] = report_stats.correct_digits(est[engine].to_numpy(), reference.to_numpy())
     return digits
@@ -109,8 +101,6 @@ def parameter_table(entry) -> str:
 
     A regression coefficient's row names the design column it multiplies.
     """
-    from toolkit.report.regression_view import terms
-
     frame = entry.estimates.copy()
     frame["SE at the MLE"] = entry.se
     named = terms(entry)
@@ -119,6 +109,14 @@ def parameter_table(entry) -> str:
         [entry.by_engine("loglik"), entry.by_engine("kl")], index=["log-likelihood ℓ", "KL(p̂‖q)"]
     )
     return frame_table(pd.concat([frame, extra]), digits=10, cls="params")
+
+
+def terms(entry) -> dict[str, str]:
+    """``beta[i]`` -> the design column it multiplies (empty without a linear predictor)."""
+    design = entry.design
+    if design is None or design["mean"] is not None:
+        return {}
+    return dict(zip(entry.estimates.index, design["columns"], strict=False))
 
 
 def _term(parameter: str, column: str | None) -> str:
@@ -175,13 +173,15 @@ def information_table(entry) -> str:
 
 def gof_table(entry) -> str:
     """Goodness of fit at the MLE, and AIC / BIC."""
-    problem = entry.problem
-    params = problem.unflatten(entry.estimates["mle"].to_dict())
-    gof = report_stats.goodness_of_fit(problem, params)
-    ic = report_stats.information_criteria(problem, float(entry.by_engine("loglik")["mle"]))
-    rows = [[cell(name), cell(stat, 5), cell(p, 4), cell(note)] for name, stat, p, note in gof.rows]
+    ic = report_stats.information_criteria_kn(
+        entry.k_free, entry.n, float(entry.by_engine("loglik")["mle"])
+    )
+    rows = [
+        [cell(name), cell(stat, 5), cell(p, 4), cell(note)]
+        for name, stat, p, note in entry.goodness_of_fit
+    ]
     rows.append([cell("AIC"), cell(ic["AIC"], 8), cell("–"), cell(f"k = {int(ic['k'])}")])
-    rows.append([cell("BIC"), cell(ic["BIC"], 8), cell("–"), cell(f"N = {problem.n}")])
+    rows.append([cell("BIC"), cell(ic["BIC"], 8), cell("–"), cell(f"N = {entry.n}")])
     return table(("statistic", "value", "p-value", "note"), rows, cls="gof")
 
 

@@ -67,7 +67,7 @@ def model_entries():
     Keys m00.. in that order; N = 300 rows each.
     """
     from models import get_family
-    from toolkit.demo import demo_datasets
+    from models.demo import demo_datasets
 
     wanted = ("linear_regression", "logistic_regression", "nonlinear_regression")
     jobs = [job for job in demo_datasets(N, 20261121) if job[0] in wanted]

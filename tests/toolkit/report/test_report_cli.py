@@ -5,19 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import toolkit.demo
+import toolkit.cli
+from models.demo import demo_datasets
 from toolkit.cli import main
 
 
 @pytest.fixture
 def two_family_demo(monkeypatch):
     """The demo reduced to two simulated families (plus the bundled real data)."""
-    real = toolkit.demo.demo_datasets
 
     def few(n, seed):
-        return [item for item in real(n, seed) if item[0] in ("exponential", "poisson")]
+        return [item for item in demo_datasets(n, seed) if item[0] in ("exponential", "poisson")]
 
-    monkeypatch.setattr(toolkit.demo, "demo_datasets", few)
+    monkeypatch.setattr(toolkit.cli, "demo_datasets", few)
 
 
 def test_demo_writes_report_and_results(two_family_demo, tmp_path, capsys):

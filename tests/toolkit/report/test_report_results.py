@@ -97,8 +97,8 @@ def saved_models(model_entries, tmp_path_factory):
 def test_round_trip_keeps_regression_and_model_entries(model_entries, saved_models):
     loaded = load_results(saved_models)
     for before, after in zip(model_entries, loaded, strict=True):
-        assert (before.kind, before.label, before.k_free) == (after.kind, after.label, after.k_free)
-        assert before.regression == after.regression
+        assert (before.label, before.k_free) == (after.label, after.k_free)
+        assert before.design == after.design
         assert before.multistart == after.multistart and before.not_judged == after.not_judged
         pd.testing.assert_frame_equal(before.estimates, after.estimates)
         pd.testing.assert_series_equal(before.se, after.se)

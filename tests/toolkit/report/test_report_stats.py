@@ -1,4 +1,4 @@
-"""Goodness of fit, information criteria and KL profiles (toolkit.report.stats)."""
+"""Goodness of fit, information criteria and KL profiles as a report reads them (report.stats)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from scipy import stats
 
 from toolkit.report import stats as report_stats
+from toolkit.report.diagnostics import PROFILE_POINTS
 
 
 def test_correct_digits():
@@ -22,7 +23,7 @@ def test_anderson_darling_matches_scipy(rng):
     # and the ddof=1 standard deviation; the same formula must give the same value.
     x = np.sort(rng.normal(size=200))
     dist = stats.norm(x.mean(), x.std(ddof=1))
-    ours = report_stats._anderson_darling(x, dist.cdf)
+    ours = report_stats.anderson_darling(x, dist.cdf)
     assert ours == pytest.approx(
         stats.anderson(x, "norm", method="interpolate").statistic, rel=1e-10
     )
@@ -31,7 +32,7 @@ def test_anderson_darling_matches_scipy(rng):
 def test_merge_small_cells_keeps_totals():
     observed = np.array([1.0, 3.0, 20.0, 30.0, 4.0, 1.0, 1.0])
     expected = np.array([0.5, 2.0, 22.0, 29.0, 5.0, 0.8, 0.7])
-    o, e = report_stats._merge_small_cells(observed, expected)
+    o, e = report_stats.merge_small_cells(observed, expected)
     assert o.sum() == observed.sum() and e.sum() == pytest.approx(expected.sum())
     assert np.all(e >= 5.0)
 
@@ -39,7 +40,7 @@ def test_merge_small_cells_keeps_totals():
 def test_information_criteria(entries):
     entry = entries[3]  # normal: two free parameters
     loglik = float(entry.by_engine("loglik")["mle"])
-    ic = report_stats.information_criteria(entry.problem, loglik)
+    ic = report_stats.information_criteria_kn(entry.k_free, entry.n, loglik)
     assert ic["k"] == 2
     assert ic["AIC"] == pytest.approx(4 - 2 * loglik)
     assert ic["BIC"] == pytest.approx(2 * np.log(entry.n) - 2 * loglik)
@@ -47,27 +48,21 @@ def test_information_criteria(entries):
 
 def test_goodness_of_fit_kinds(entries):
     continuous, discrete = entries[0], entries[2]
-    rows = report_stats.goodness_of_fit(
-        continuous.problem, continuous.problem.unflatten(continuous.estimates["mle"].to_dict())
-    ).rows
+    rows = continuous.goodness_of_fit
     assert [r[0].split()[0] for r in rows] == [
         "Kolmogorov–Smirnov",
         "Cramér–von",
         "Anderson–Darling",
     ]
-    (chi,) = report_stats.goodness_of_fit(
-        discrete.problem, discrete.problem.unflatten(discrete.estimates["mle"].to_dict())
-    ).rows
+    (chi,) = discrete.goodness_of_fit
     assert chi[0] == "Pearson χ²" and 0 <= chi[2] <= 1  # Poisson data under a Poisson model
 
 
 def test_profiles_differ_by_a_constant_and_share_the_minimum(entries):
     for entry in entries:
-        profiles = report_stats.kl_profiles(
-            entry.problem, entry.estimates["mle"].to_dict(), entry.se.to_dict()
-        )
+        profiles = entry.profiles
         assert [p.parameter for p in profiles] == list(entry.estimates.index)
-        centre = report_stats.PROFILE_POINTS // 2
+        centre = PROFILE_POINTS // 2
         for p in profiles:
             # the grid's centre is the MLE itself; both curves are lowest there
             assert p.grid[centre] == pytest.approx(entry.estimates.loc[p.parameter, "mle"])
@@ -85,7 +80,7 @@ def test_digits_of_a_set_valued_mle_count_the_whole_set():
 
     x = np.random.default_rng(1).laplace(1.0, 2.0, 500)
     cmp = toolkit.compare("laplace", x)
-    lo, hi = cmp.problem.family.argmax_set(cmp.problem.data, {})["mu"]
+    lo, hi = cmp.problem.argmax_sets["mu"]
     assert lo < hi and cmp.estimates.loc["mu", "mle"] != cmp.estimates.loc["mu", "closed_form"]
     entry = entry_from_comparison(cmp, key="c0", dataset="d", source="s")
     digits = closed_form_digits(entry)

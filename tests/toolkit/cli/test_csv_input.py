@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 import toolkit
+from toolkit.cli.csv_input import select_columns
 from toolkit.errors import DataError
-from toolkit.multivariate_io import select_columns
 
 
 @pytest.fixture
@@ -48,8 +48,8 @@ def test_selected_frame_is_valid_mv_normal_data(rng):
     table = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"]).assign(tag="t")
     problem_data = select_columns(table, None, "f.csv")
     from models import get_family
-    from toolkit.validation import validate_family_data
+    from toolkit.problem.validation import family_data
 
-    problem = validate_family_data(get_family("mv_normal"), problem_data, {})
-    assert problem.data.shape == (40, 2) and problem.options == {"d": 2}
-    np.testing.assert_array_equal(problem.data, table[["a", "b"]].to_numpy())
+    data, options = family_data(get_family("mv_normal"), problem_data, {})
+    assert data.shape == (40, 2) and options == {"d": 2}
+    np.testing.assert_array_equal(data, table[["a", "b"]].to_numpy())

@@ -1,31 +1,41 @@
-"""Validation of data before any fit: every entry point goes through here."""
+"""Checks of data before any fit: every adapter validates through these.
+
+Each check raises :class:`~toolkit.errors.DataError` (or
+:class:`~toolkit.errors.BoundaryError` for data whose MLE does not exist) with a
+message that names the family or model, the problem, how many values are
+affected and where the first one is (index, row, column).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from models.family import Family
-from toolkit.engines.problem import Problem
 from toolkit.errors import BoundaryError, DataError
 
+#: Relative size of the smallest singular value of the column-scaled design (times the
+#: larger dimension) below which columns count as collinear: numpy's ``matrix_rank`` rule.
+RANK_TOL = np.finfo(float).eps
 
-def validate_family_data(family: Family, data: Any, options: dict[str, Any]) -> Problem:
-    """Check ``data`` for ``family`` and return the problem to fit.
 
-    Raises :class:`~toolkit.errors.DataError` naming the family, the problem,
-    how many values are affected and the first offending index (for a family
-    with ``data_ndim=2``, the first offending row and column).
+def family_data(family, data: Any, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
+    """Check ``data`` for a catalog family; return it as floats and the resolved options.
+
+    Raises a DataError naming the family, the problem, how many values are affected
+    and the first offending index (for a family with ``data_ndim=2``, the first
+    offending row and column); a BoundaryError when the family's declaration says
+    the MLE does not exist in the interior for these data.
     """
     where = f"family {family.name!r}"
     labels = None
     if family.data_ndim == 2:
-        x, labels = _as_float_matrix(data, where)
+        x, labels = as_float_matrix(data, where)
     else:
-        x = _as_float_vector(data, where)
-    _reject(np.isnan(x), x, where, "NaN values", labels)
-    _reject(np.isinf(x), x, where, "infinite values", labels)
+        x = as_float_vector(data, where)
+    reject(np.isnan(x), x, where, "NaN values", labels)
+    reject(np.isinf(x), x, where, "infinite values", labels)
     try:
         resolved = family.resolve_options(x, options)
     except ValueError as err:
@@ -35,9 +45,10 @@ def validate_family_data(family: Family, data: Any, options: dict[str, Any]) -> 
             f"{where}: option d = {resolved['d']} but the data have {x.shape[1]} column(s)"
         )
     outside = ~np.asarray(family.in_support(x, resolved), dtype=bool)
-    _reject(outside, x, where, f"values outside the support ({family.support})", labels)
-    problem = Problem(family, x, resolved)
-    n_free = len(problem.names) - sum(d == "simplex" for d in family.domains.values())
+    reject(outside, x, where, f"values outside the support ({family.support})", labels)
+    shapes = family.param_shapes(resolved)
+    n_values = sum(int(np.prod(s)) if s else 1 for s in shapes.values())
+    n_free = n_values - sum(d == "simplex" for d in family.domains.values())
     if len(x) < n_free + 1:
         raise DataError(
             f"{where}: {len(x)} observation(s) for {n_free} free parameter(s); "
@@ -47,10 +58,11 @@ def validate_family_data(family: Family, data: Any, options: dict[str, Any]) -> 
         reason = family.boundary(x, resolved)
         if reason:
             raise BoundaryError(f"{where}: the MLE does not exist in the interior: {reason}")
-    return problem
+    return x, resolved
 
 
-def _as_float_vector(data: Any, where: str) -> np.ndarray:
+def as_float_vector(data: Any, where: str) -> np.ndarray:
+    """One column of numbers as floats; a DataError naming the first non-numeric index."""
     if hasattr(data, "to_numpy"):  # pandas Series or one-column DataFrame
         data = data.to_numpy()
     arr = np.asarray(data, dtype=object) if not isinstance(data, np.ndarray) else data
@@ -78,7 +90,7 @@ def _as_float_vector(data: Any, where: str) -> np.ndarray:
     return out
 
 
-def _as_float_matrix(data: Any, where: str) -> tuple[np.ndarray, list | None]:
+def as_float_matrix(data: Any, where: str) -> tuple[np.ndarray, list | None]:
     """An N × d float array (one row per observation) and the column labels, if any."""
     labels = [str(c) for c in data.columns] if hasattr(data, "columns") else None
     if hasattr(data, "to_numpy"):  # pandas DataFrame
@@ -125,9 +137,10 @@ def _cell(row: int, column: int, labels: list | None) -> str:
     return f"row {row}, column {name}"
 
 
-def _reject(
+def reject(
     mask: np.ndarray, x: np.ndarray, where: str, what: str, labels: list | None = None
 ) -> None:
+    """A DataError when ``mask`` is true anywhere: how many, the first place and its value."""
     bad = np.argwhere(mask)
     if not bad.size:
         return
@@ -140,3 +153,59 @@ def _reject(
         place = f"row {first[0]}"
     value = repr(float(x[first])) if len(first) == x.ndim else repr(x[first].tolist())
     raise DataError(f"{where}: {len(bad)} {what}; first at {place} (value {value})")
+
+
+def numeric_column(label: str, name: str, column, role: str) -> np.ndarray:
+    """A DataFrame column as finite floats; a DataError naming the column and first row."""
+    import pandas as pd
+
+    if column.dtype == bool:
+        column = column.astype(int)
+    values = pd.to_numeric(column, errors="coerce")
+    bad = values.isna() & column.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{label}: {role} column {name!r} is not numeric: {int(bad.sum())} values, "
+            f"first at row {row} (value {column.iloc[row]!r})"
+        )
+    return finite_column(label, name, values.to_numpy(dtype=float), role)
+
+
+def finite_column(label: str, name: str, values: np.ndarray, role: str) -> np.ndarray:
+    """``values`` (one column, or rows of a block) if finite; else a DataError naming the row."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.argwhere(~finite)[0][0])
+        raise DataError(
+            f"{label}: {role} column {name!r} is not finite (NaN or inf) at row {row} "
+            f"({int((~finite).sum())} non-finite values)"
+        )
+    return values
+
+
+def check_rows(label: str, n: int, k: int) -> None:
+    """A DataError when there are fewer rows than parameters."""
+    if n < k:
+        raise DataError(f"{label}: {n} rows for {k} parameters: need at least as many")
+
+
+def check_rank(label: str, matrix: np.ndarray, columns: Sequence[str], what: str) -> None:
+    """Collinear columns, judged on ``matrix`` with each column scaled to unit norm.
+
+    Scaling first makes the test blind to units: a column in metres and one in
+    millimetres are as independent as the same columns in one unit.
+    """
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        return
+    norms = np.linalg.norm(matrix, axis=0)
+    zero = [columns[j] for j in np.flatnonzero(norms == 0)]
+    if zero:
+        raise DataError(f"{label}: column(s) {zero} of {what} are all zero")
+    if matrix.shape[1] < 2:
+        return
+    _, s, vt = np.linalg.svd(matrix / norms, full_matrices=False)
+    if s[-1] <= max(matrix.shape) * RANK_TOL * s[0]:
+        null = np.abs(vt[-1])
+        involved = [columns[j] for j in np.flatnonzero(null > 1e-6 * null.max())]
+        raise DataError(f"{label}: {what} is rank-deficient: columns {involved} are collinear")

@@ -7,7 +7,7 @@ import pytest
 
 import toolkit
 from toolkit.cli import main
-from toolkit.posterior_sampling import check_posterior
+from toolkit.engines.posterior import check_posterior
 from toolkit.report import load_results
 
 

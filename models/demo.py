@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from models import families
+from models.regression.declaration import RegressionFamily
+
 #: Name of the simulated response column of a regression family's demo data.
 RESPONSE = "y"
 
@@ -19,9 +22,6 @@ def demo_datasets(n: int, seed: int) -> Iterator[tuple[str, np.ndarray | pd.Data
     response ``y``; its options name them (``y=``, ``x=``) and add the family's
     ``demo_options`` (a mean-function family's ``mean``, ``params`` and ``start``).
     """
-    from models import families
-    from models.regression.declaration import RegressionFamily
-
     for family in families().values():
         rng = np.random.default_rng([seed, zlib.crc32(family.name.encode())])
         options = dict(family.demo_options)

@@ -14,26 +14,33 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from models import families, get_family
+from models.demo import demo_datasets
+from models.regression.declaration import RegressionFamily
+from toolkit.cli.csv_input import UserError, read_column, read_frame, select_columns
+from toolkit.compare import compare
+from toolkit.engines.posterior import POSTERIORS
 from toolkit.errors import DataError
 from toolkit.quiet import quiet
+from toolkit.report import (
+    ResultsError,
+    entry_from_comparison,
+    load_results,
+    real_datasets,
+    save_results,
+    write_report,
+)
 
 DEMO_N = 2000
 DEMO_SEED = 20261121
 DEMO_OUTPUT = "reports/demo.html"
 
 
-class UserError(Exception):
-    """A mistake in the command line or the input file: one line, exit 1."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    from toolkit.report.results import ResultsError
-
     try:
         return args.run(args)
     except (UserError, DataError, ResultsError, TypeError) as err:
@@ -45,8 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from models import families
-
     parser = argparse.ArgumentParser(
         prog="klmle",
         description="Minimising KL(p̂ ‖ q_θ) is maximum likelihood: fit, compare and report.",
@@ -104,8 +109,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _family_options():
-    from models import families
-
     seen = {}
     for family in families().values():
         for option in family.options:
@@ -114,8 +117,6 @@ def _family_options():
 
 
 def _run_families(args) -> int:
-    from models import families
-
     rows = [
         {
             "family": f.name,
@@ -131,20 +132,16 @@ def _run_families(args) -> int:
 
 
 def _run_fit(args) -> int:
-    from models import get_family
-    from toolkit.compare import DEFAULT_TOLERANCE, compare
-
     family = get_family(args.family)
-    if _is_regression(family):
+    if isinstance(family, RegressionFamily):
         return _run_fit_regression(args, family)
     data, label = _read_data(args, family)
     options = {
         o.name: getattr(args, o.name) for o in family.options if getattr(args, o.name) is not None
     }
-    tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
     with quiet(), _progress() as progress:
         task = progress.add_task(f"fitting {family.name}", total=None)
-        cmp = compare(family.name, data, tolerance=tolerance, **options)
+        cmp = compare(family.name, data, tolerance=args.tolerance, **options)
         progress.remove_task(task)
     _fit_outputs(args, cmp, dataset=label, source=f"column “{label}” of {args.file}")
     return 0
@@ -154,8 +151,6 @@ def _fit_outputs(args, cmp, *, dataset: str, source: str) -> None:
     """Print the comparison; with --report, also write the HTML report and its .nc."""
     print(format_comparison(cmp, source=f"{args.file}"))
     if args.report:
-        from toolkit.report import entry_from_comparison
-
         entry = entry_from_comparison(
             cmp, key="c00", dataset=dataset, source=source, posterior=args.posterior
         )
@@ -164,8 +159,6 @@ def _fit_outputs(args, cmp, *, dataset: str, source: str) -> None:
 
 
 def _add_posterior_argument(parser) -> None:
-    from toolkit.posterior_sampling import POSTERIORS
-
     parser.add_argument(
         "--posterior",
         choices=POSTERIORS,
@@ -177,8 +170,6 @@ def _add_posterior_argument(parser) -> None:
 def _read_data(args, family):
     """The data for a non-regression family, and a label naming its column(s)."""
     if family.data_ndim == 2:
-        from toolkit.multivariate_io import select_columns
-
         frame = select_columns(read_frame(args.file), args.column, args.file)
         return frame, ", ".join(map(str, frame.columns))
     if args.column and len(args.column) > 1:
@@ -189,16 +180,8 @@ def _read_data(args, family):
     return data, column or str(frame.columns[0])
 
 
-def _is_regression(family) -> bool:
-    from models.regression.declaration import RegressionFamily
-
-    return isinstance(family, RegressionFamily)
-
-
 def _run_fit_regression(args, family) -> int:
     """``klmle fit FILE --family <regression> --y COL [--x COL ...]``."""
-    from toolkit.compare import DEFAULT_TOLERANCE, compare
-
     if family.mean_function:
         raise UserError(
             f"{family.name} needs a Python mean function f(x, theta, math): use "
@@ -207,28 +190,25 @@ def _run_fit_regression(args, family) -> int:
     if args.y is None:
         raise UserError(f"{family.name} needs --y COL, the response column")
     frame = read_frame(args.file)
-    tolerance = args.tolerance if args.tolerance is not None else DEFAULT_TOLERANCE
     with quiet(), _progress() as progress:
         task = progress.add_task(f"fitting {family.name}", total=None)
         cmp = compare(
             family.name,
             frame,
-            tolerance=tolerance,
+            tolerance=args.tolerance,
             y=args.y,
             x=args.x,
             intercept=not args.no_intercept,
         )
         progress.remove_task(task)
-    source = f"{cmp.label.split(': ', 1)[-1]} from {args.file}"
+    design = cmp.problem.design
+    terms = " + ".join("1" if c == "(intercept)" else c for c in design.columns)
+    source = f"{design.response} ~ {terms} from {args.file}"
     _fit_outputs(args, cmp, dataset=Path(args.file).name, source=source)
     return 0
 
 
 def _run_demo(args) -> int:
-    from toolkit.compare import compare
-    from toolkit.demo import demo_datasets
-    from toolkit.report import entry_from_comparison, real_datasets
-
     if args.n < 10:
         raise UserError(f"--n must be at least 10 observations, got {args.n}")
     jobs = [
@@ -262,8 +242,6 @@ def _run_demo(args) -> int:
 
 
 def _run_report(args) -> int:
-    from toolkit.report import load_results
-
     results = Path(args.results)
     output = Path(args.output) if args.output else results.with_suffix(".html")
     with quiet():
@@ -274,8 +252,6 @@ def _run_report(args) -> int:
 
 def _write_outputs(entries, html_path: Path, *, title: str, save: bool = True) -> None:
     """The HTML report and (when ``save``) the results beside it as .nc; paths printed."""
-    from toolkit.report import save_results, write_report
-
     if html_path.suffix.lower() == ".nc":
         raise UserError(f"the report path must not end in .nc: {html_path}")
     with quiet(), _progress() as progress:
@@ -310,36 +286,6 @@ def _progress():
     )
 
 
-def read_column(path: str, column: str | None, frame: pd.DataFrame | None = None) -> np.ndarray:
-    """One column of a CSV file (``frame``: already read), with errors a user can act on."""
-    frame = read_frame(path) if frame is None else frame
-    if column is None:
-        if frame.shape[1] != 1:
-            raise UserError(
-                f"{path} has {frame.shape[1]} columns; choose one with --column: "
-                f"{list(frame.columns)}"
-            )
-        column = frame.columns[0]
-    if column not in frame.columns:
-        raise UserError(f"{path} has no column {column!r}; columns: {list(frame.columns)}")
-    return frame[column].to_numpy()
-
-
-def read_frame(path: str) -> pd.DataFrame:
-    """A CSV file with a header row, with errors a user can act on."""
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise UserError(f"no such file: {path}") from None
-    except (
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        UnicodeDecodeError,
-        IsADirectoryError,
-    ) as err:
-        raise UserError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from None
-
-
 def format_comparison(cmp, source: str) -> str:
     """The comparison as text: table, verdict, reasons and certificates."""
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -355,7 +301,3 @@ def format_comparison(cmp, source: str) -> str:
         cert_text,
     ]
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

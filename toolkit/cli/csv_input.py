@@ -1,18 +1,25 @@
-"""Rows of several columns from a table, for families whose observations are rows.
+"""Data from CSV files for the command line: a table, one column, or several columns.
 
-The CLI's ``klmle fit FILE.csv --family mv_normal [--column a --column b ...]`` reads
-its data with :func:`select_columns`: the named columns in the order given, or every
-numeric column when none is named. Cells are checked later, by validation, which
-names the row and the column of the first bad one.
+``klmle fit FILE.csv --family NAME [--column COL ...]`` reads its data here. A
+family of one value per observation takes one column (:func:`read_column`); a
+family whose observations are rows takes several (:func:`select_columns`): the
+named columns in the order given, or every numeric column when none is named.
+Cells are checked later, by validation, which names the row and the column of
+the first bad one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from toolkit.errors import DataError
+
+
+class UserError(Exception):
+    """A mistake in the command line or the input file: one line, exit 1."""
 
 
 def select_columns(frame: pd.DataFrame, columns: Sequence[str] | None, source: str) -> pd.DataFrame:
@@ -58,3 +65,33 @@ def select_columns(frame: pd.DataFrame, columns: Sequence[str] | None, source: s
     if repeated:
         raise DataError(f"column(s) {repeated} named more than once")
     return frame[list(columns)]
+
+
+def read_column(path: str, column: str | None, frame: pd.DataFrame | None = None) -> np.ndarray:
+    """One column of a CSV file (``frame``: already read), with errors a user can act on."""
+    frame = read_frame(path) if frame is None else frame
+    if column is None:
+        if frame.shape[1] != 1:
+            raise UserError(
+                f"{path} has {frame.shape[1]} columns; choose one with --column: "
+                f"{list(frame.columns)}"
+            )
+        column = frame.columns[0]
+    if column not in frame.columns:
+        raise UserError(f"{path} has no column {column!r}; columns: {list(frame.columns)}")
+    return frame[column].to_numpy()
+
+
+def read_frame(path: str) -> pd.DataFrame:
+    """A CSV file with a header row, with errors a user can act on."""
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise UserError(f"no such file: {path}") from None
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        UnicodeDecodeError,
+        IsADirectoryError,
+    ) as err:
+        raise UserError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from None

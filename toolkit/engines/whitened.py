@@ -1,0 +1,279 @@
+"""Derivative-free minimisation of a smooth objective to rounding level, by finite differences.
+
+The kl engine's optimiser: it sees only function values. It changes coordinates so
+that the objective's finite-difference Hessian is the identity there (whitening,
+compounded until the weak directions of a badly conditioned problem are resolved),
+so that a step of one unit moves the objective by about one half in every direction
+however the problem is scaled. In those coordinates a trust-region Newton method
+(``scipy.optimize.minimize(method="trust-exact")``) on five-point differences and a
+finite-difference Hessian walks from the start, re-whitening between rounds; then
+Newton steps judged by the gradient's decrease take over once function values can
+no longer tell steps apart (their predicted decrease is below the objective's
+rounding error), with gradients by Ridders' extrapolation, which finds the step at
+which the objective is still smooth. The result is certified elsewhere, from
+derivatives measured afresh (:func:`derivatives`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+
+from toolkit.engines import numdiff
+from toolkit.engines.newton import is_positive_definite
+
+Objective = Callable[[np.ndarray], float]
+
+#: Largest whitened gradient component at which BFGS's rounds stop: the Newton polish
+#: takes it from there to rounding level (its convergence is quadratic).
+ROUND_TOL = 1e-6
+#: The trust region's own stopping gradient in whitened coordinates: below it, function
+#: values judge its steps no better than rounding error.
+STAGE_GTOL = 1e-8
+#: Trust-region iterations between re-whitenings: far from the optimum the whitening of
+#: the start is stale, and a start that heads for a plateau should not run for ever.
+ROUND_ITERATIONS = 50
+#: Largest trust radius (whitened units): far from the optimum the whitening of the start
+#: can be off by orders of magnitude (a scale parameter's curvature falls exponentially
+#: in its log), and the radius must be free to grow with it.
+MAX_RADIUS = 1e10
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """Where a minimisation ended and how it got there."""
+
+    x: np.ndarray
+    fun: float
+    status: str
+    iterations: int
+    evaluations: int
+    #: Largest component of the last whitened five-point gradient (inf if none).
+    grad_norm: float = np.inf
+    #: Was the last finite-difference Hessian positive definite (a minimum, not a ridge)?
+    minimum: bool = False
+
+
+def minimise(objective: Objective, x0: np.ndarray, rounds: int = 12) -> Minimum:
+    """Minimise ``objective`` from ``x0`` by whitened trust-region rounds, then a polish."""
+    counter = _Counted(objective)
+    x = np.array(x0, dtype=float)
+    if not np.isfinite(counter(x)):
+        return Minimum(x, np.inf, "objective not finite at the start", 0, counter.calls)
+    iterations, message = 0, "no coordinates to move"
+    if x.size == 0:
+        return Minimum(x, counter(x), message, 0, counter.calls, 0.0, True)
+    transform = refine(counter, x, np.eye(x.size), passes=2)
+    for _ in range(rounds):
+        whitened = _whitened(counter, x, transform)
+        if np.max(np.abs(numdiff.gradient(whitened, np.zeros(x.size)))) <= ROUND_TOL:
+            break
+        before = counter(x)
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = minimize(
+                    whitened,
+                    np.zeros(x.size),
+                    jac=lambda v, f=whitened: numdiff.central_gradient(f, v),
+                    hess=lambda v, f=whitened: _finite(numdiff.second_differences(f, v)),
+                    method="trust-exact",
+                    options={
+                        "gtol": STAGE_GTOL,
+                        "maxiter": ROUND_ITERATIONS,
+                        "max_trust_radius": MAX_RADIUS,
+                    },
+                )
+        except (ValueError, np.linalg.LinAlgError) as err:  # derivatives not finite on the way
+            message = f"stopped: {err}"
+            break
+        x, iterations, message = x + transform @ result.x, iterations + result.nit, result.message
+        if not before - counter(x) > 1e-12 * max(1.0, abs(before)):
+            break  # a round that gains nothing: at the optimum, or on a plateau
+        transform = refine(counter, x, transform, passes=1)
+    x, steps, grad_norm, minimum = polish(counter, x, transform)
+    status = f"trust region: {message}; {steps} polish steps"
+    return Minimum(x, counter(x), status, iterations + steps, counter.calls, grad_norm, minimum)
+
+
+def polish(objective: Objective, x: np.ndarray, transform: np.ndarray, steps: int = 8):
+    """Newton steps on finite-difference derivatives in whitened coordinates.
+
+    A step is kept while it shrinks the gradient: near the optimum the predicted
+    decrease gᵀH⁻¹g/2 falls below the objective's rounding error long before the
+    gradient reaches its own rounding floor, so function values cannot judge it.
+    Returns the point, the steps taken, the last whitened gradient's largest component
+    and whether the last Hessian was positive definite.
+    """
+    taken, norm, minimum = 0, np.inf, False
+    for _ in range(steps):
+        transform = refine(objective, x, transform, passes=1)
+        whitened = _whitened(objective, x, transform)
+        v = np.zeros(x.size)
+        grad = ridders_gradient(whitened, v)
+        norm = float(np.max(np.abs(grad)))
+        hess = numdiff.second_differences(whitened, v)
+        minimum = bool(np.all(np.isfinite(hess)) and is_minimum(hess))
+        try:
+            step = -np.linalg.solve(_floored(hess), grad)
+        except np.linalg.LinAlgError:
+            break
+        trial_grad = ridders_gradient(whitened, step)
+        if not (np.isfinite(whitened(step)) and np.linalg.norm(trial_grad) < np.linalg.norm(grad)):
+            break
+        x, taken, norm = x + transform @ step, taken + 1, float(np.max(np.abs(trial_grad)))
+    return x, taken, norm, minimum
+
+
+def refine(objective: Objective, x: np.ndarray, transform: np.ndarray, passes: int) -> np.ndarray:
+    """``transform`` whitened again at ``x``, ``passes`` times: T ← T·W(v ↦ f(x + T v)).
+
+    One pass resolves curvatures down to about 1e-8 of the largest (the finite-difference
+    Hessian's relative accuracy); compounding passes resolves the weak directions of a
+    badly conditioned problem, which a single pass floors.
+    """
+    for _ in range(passes):
+        correction = whitening(_whitened(objective, x, transform), np.zeros(x.size))
+        if not np.all(np.isfinite(correction)):
+            break
+        transform = transform @ correction
+    return transform
+
+
+def whitening(objective: Objective, x: np.ndarray) -> np.ndarray:
+    """T with Tᵀ H T ≈ I for the finite-difference Hessian H at ``x`` (eigenvalues floored)."""
+    scale = np.array([_curvature_scale(objective, x, i) for i in range(x.size)])
+
+    def scaled(v):
+        return objective(x + scale * v)
+
+    with np.errstate(all="ignore"):
+        hess = numdiff.second_differences(scaled, np.zeros(x.size), h=1e-3)
+    if not np.all(np.isfinite(hess)):
+        return np.diag(scale)
+    values, vectors = np.linalg.eigh(hess)
+    return (scale[:, None] * vectors) / np.sqrt(_floor(values))
+
+
+def derivatives(objective: Objective, x: np.ndarray):
+    """Gradient and Hessian of ``objective`` at ``x``, independently of the optimiser's.
+
+    Measured in coordinates whitened afresh at ``x`` (three compounded passes): the
+    gradient by Ridders' extrapolation (:func:`ridders_gradient`), the Hessian by second
+    differences. Returns (gradient, Hessian) mapped back to the coordinates of ``x`` and
+    (gradient, Hessian) in the whitened coordinates, where the Hessian is about the
+    identity and judging it does not suffer the mapping's rounding.
+    """
+    transform = refine(objective, x, np.eye(x.size), passes=3)
+    whitened = _whitened(objective, x, transform)
+    v = np.zeros(x.size)
+    grad = ridders_gradient(whitened, v)
+    hess = numdiff.second_differences(whitened, v)
+    inverse = np.linalg.pinv(transform)
+    return (inverse.T @ grad, inverse.T @ hess @ inverse), (grad, hess)
+
+
+#: A Ridders estimate whose error is below this (whitened units, where the objective's
+#: curvature is 1) has settled: smaller steps would only add rounding error.
+SETTLED = 1e-9
+
+
+def ridders_gradient(
+    f: Objective, x: np.ndarray, h: float = 1.0, shrink: float = 2.0, levels: int = 20
+) -> np.ndarray:
+    """Gradient by Ridders' method: central differences at steps h, h/2, h/4, ...,
+    extrapolated to step 0 (Richardson), keeping the estimate with the smallest error.
+
+    The error of each extrapolation is estimated from its neighbours in the table
+    (Ridders 1982; Press et al., Numerical Recipes §5.7). Going down to smaller steps
+    until the estimate settles finds the step at which the objective is still smooth,
+    however non-quadratic it is (a fixed stencil at one step is biased where higher
+    derivatives are large: a likelihood far from normal within one standard error); once
+    it has settled, the search stops before rounding error takes over.
+    """
+    grad = np.empty(x.size)
+    factor = shrink**2
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        best, best_error, previous, step = np.nan, np.inf, [], h
+        for level in range(levels):
+            e[i] = step
+            row = [(f(x + e) - f(x - e)) / (2 * step)]
+            power = factor
+            for j in range(level):
+                row.append((power * row[j] - previous[j]) / (power - 1))
+                power *= factor
+                error = max(abs(row[j + 1] - row[j]), abs(row[j + 1] - previous[j]))
+                if error <= best_error:
+                    best, best_error = row[j + 1], error
+            if level and best_error <= SETTLED and abs(row[-1] - previous[-1]) >= 2 * best_error:
+                break  # settled at larger steps, and rounding takes over from here down
+            previous, step = row, step / shrink
+        grad[i] = best if np.isfinite(best) else row[0]
+    return grad
+
+
+def is_minimum(hess: np.ndarray) -> bool:
+    """The Hessian is positive definite (relative to its largest eigenvalue)."""
+    return bool(hess.size == 0 or is_positive_definite(hess))
+
+
+def _whitened(objective: Objective, x: np.ndarray, transform: np.ndarray) -> Objective:
+    def whitened(v):
+        return objective(x + transform @ v)
+
+    return whitened
+
+
+def _finite(hess: np.ndarray) -> np.ndarray:
+    """A Hessian the trust region can use: non-finite entries (the objective undefined
+    a step away) become a steep wall, so that the region shrinks away from them."""
+    if np.all(np.isfinite(hess)):
+        return hess
+    return np.where(np.isfinite(hess), hess, 0.0) + 1e8 * np.eye(len(hess))
+
+
+def _floor(values: np.ndarray) -> np.ndarray:
+    top = max(np.max(np.abs(values)), np.finfo(float).eps)
+    return np.maximum(np.abs(values), 1e-8 * top)
+
+
+def _floored(hess: np.ndarray) -> np.ndarray:
+    values, vectors = np.linalg.eigh(0.5 * (hess + hess.T))
+    return (vectors * _floor(values)) @ vectors.T
+
+
+def _curvature_scale(objective: Objective, x: np.ndarray, i: int) -> float:
+    """A step along coordinate ``i`` over which the objective changes by O(1)·curvature."""
+    f0 = objective(x)
+    h = 1e-3 * max(1.0, abs(x[i]))
+    curvature = np.nan
+    for _ in range(6):
+        e = np.zeros(x.size)
+        e[i] = h
+        curvature = (objective(x + e) - 2 * f0 + objective(x - e)) / h**2
+        if not (np.isfinite(curvature) and curvature > 0):
+            return h
+        target = np.sqrt(2e-4 * max(1.0, abs(f0)) / curvature)
+        if 0.5 < target / h < 2:
+            break
+        h = target
+    return 1.0 / np.sqrt(curvature) if curvature > 0 else h
+
+
+class _Counted:
+    """An objective that counts its calls and returns inf where it is not finite."""
+
+    def __init__(self, objective: Objective):
+        self.objective = objective
+        self.calls = 0
+
+    def __call__(self, x: np.ndarray) -> float:
+        self.calls += 1
+        with np.errstate(all="ignore"):
+            value = float(self.objective(x))
+        return value if np.isfinite(value) else np.inf
