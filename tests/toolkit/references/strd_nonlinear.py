@@ -20,6 +20,7 @@ certified values) with sigma = sqrt(RSS/N).
 from __future__ import annotations
 
 import functools
+import itertools
 import math as _math
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,6 +152,16 @@ MODELS = {
 PROBLEMS = tuple(MODELS)
 STARTS = ("start1", "start2")
 
+#: Groups of parameters (0-based) that the model leaves interchangeable: the same mean
+#: function with the groups permuted (e.g. the three exponentials of Lanczos).
+SYMMETRIES = {
+    "Lanczos1": ((0, 1), (2, 3), (4, 5)),
+    "Lanczos2": ((0, 1), (2, 3), (4, 5)),
+    "Lanczos3": ((0, 1), (2, 3), (4, 5)),
+    "MGH17": ((1, 3), (2, 4)),
+    "ENSO": ((3, 4, 5), (6, 7, 8)),
+}
+
 
 def read_table(path: Path) -> tuple[dict[str, list[str]], list[str], list[list[str]]]:
     """A reference file: ``key value...`` lines, then ``data col...`` and rows.
@@ -235,6 +246,35 @@ class NistProblem:
 
     def start(self, which: str) -> dict[str, float]:
         return dict(zip(self.names, self._floats(which), strict=True))
+
+    def align(self, estimates: dict) -> dict:
+        """``estimates`` with interchangeable groups permuted to lie nearest the certified.
+
+        The permuted solution is the same fit (same mean function, same RSS).
+        """
+        groups = SYMMETRIES.get(self.name)
+        if not groups:
+            return dict(estimates)
+        cert = self.certified
+
+        def distance(candidate):
+            return sum(
+                abs(candidate[n] - cert[n]) / abs(cert[n]) for n in self.names if n in candidate
+            )
+
+        best = dict(estimates)
+        for order in itertools.permutations(groups):
+            candidate = dict(estimates)
+            for target, source in zip(groups, order, strict=True):
+                for t, s in zip(target, source, strict=True):
+                    candidate[self.names[t]] = estimates[self.names[s]]
+            if distance(candidate) < distance(best):
+                best = candidate
+        return best
+
+    def rss_at(self, b) -> float:
+        r = self.residuals(b)
+        return float(r @ r)
 
     def mean(self, b, math=np):
         return self.model(self.x, b, math)

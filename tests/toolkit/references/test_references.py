@@ -111,6 +111,21 @@ def test_nist_model_declares_flat_parameters_at_the_start():
     assert problem.sigma == pytest.approx(math.sqrt(3.7976833176 / 128))
 
 
+def test_interchangeable_groups_are_aligned_to_the_certified_labelling():
+    for name, groups in strd_nonlinear.SYMMETRIES.items():
+        problem = strd_nonlinear.load(name)
+        cert = problem.certified
+        swapped = dict(cert)
+        for t, s in zip(groups[0], groups[1], strict=True):  # swap the first two groups
+            swapped[problem.names[t]], swapped[problem.names[s]] = cert[problem.names[s]], \
+                cert[problem.names[t]]  # fmt: skip
+        b = np.array(list(cert.values()))
+        b_swapped = np.array([swapped[n] for n in problem.names])
+        np.testing.assert_allclose(problem.mean(b_swapped), problem.mean(b), rtol=1e-13)
+        assert swapped != cert
+        assert problem.align({**swapped, "sigma": 1.0}) == {**cert, "sigma": 1.0}
+
+
 @pytest.mark.parametrize("name", strd_linear.PROBLEMS)
 def test_linear_certified_values_solve_the_normal_equations(name):
     problem = strd_linear.load(name)
