@@ -10,7 +10,9 @@ capped at 17; sigma against sqrt(RSS/N)) of find_map, mle and kl, the digits of 
 at each engine's estimate against the certified RSS (least-squares problems), whether
 each engine's certificate says converged, and the seconds taken. Where the model leaves
 groups of parameters interchangeable (the exponentials of Lanczos and MGH17, the periods
-of ENSO), estimates are permuted to the certified labelling first: that is the same fit.
+of ENSO) or signs free (Eckerle4's b1 and b2 together), estimates are relabelled to the
+certified values first: that is the same fit. ``toolkit.compare``'s own verdict sees the
+raw labels.
 A failure is recorded in its row (``error``) and the sweep goes on. Slow: PyTensor
 compiles each new model.
 """

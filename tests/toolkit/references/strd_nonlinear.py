@@ -161,6 +161,12 @@ SYMMETRIES = {
     "MGH17": ((1, 3), (2, 4)),
     "ENSO": ((3, 4, 5), (6, 7, 8)),
 }
+#: Parameters (0-based) whose signs can flip together without changing the mean function:
+#: (b1, b2) of Eckerle4; a period and its sine amplitude in ENSO.
+SIGN_FLIPS = {
+    "Eckerle4": ((0, 1),),
+    "ENSO": ((3, 5), (6, 8)),
+}
 
 
 def read_table(path: Path) -> tuple[dict[str, list[str]], list[str], list[list[str]]]:
@@ -248,28 +254,33 @@ class NistProblem:
         return dict(zip(self.names, self._floats(which), strict=True))
 
     def align(self, estimates: dict) -> dict:
-        """``estimates`` with interchangeable groups permuted to lie nearest the certified.
+        """``estimates`` relabelled to lie nearest the certified values, if the model allows.
 
-        The permuted solution is the same fit (same mean function, same RSS).
+        Interchangeable groups are permuted and sign-symmetric pairs flipped: each
+        candidate is the same fit (same mean function, same RSS).
         """
-        groups = SYMMETRIES.get(self.name)
-        if not groups:
+        groups = SYMMETRIES.get(self.name, ())
+        flips = SIGN_FLIPS.get(self.name, ())
+        if not groups and not flips:
             return dict(estimates)
         cert = self.certified
 
         def distance(candidate):
-            return sum(
-                abs(candidate[n] - cert[n]) / abs(cert[n]) for n in self.names if n in candidate
-            )
+            return sum(abs(candidate[n] - cert[n]) / abs(cert[n]) for n in self.names)
 
         best = dict(estimates)
-        for order in itertools.permutations(groups):
-            candidate = dict(estimates)
+        for order in itertools.permutations(groups) if groups else [()]:
+            permuted = dict(estimates)
             for target, source in zip(groups, order, strict=True):
                 for t, s in zip(target, source, strict=True):
-                    candidate[self.names[t]] = estimates[self.names[s]]
-            if distance(candidate) < distance(best):
-                best = candidate
+                    permuted[self.names[t]] = estimates[self.names[s]]
+            for signs in itertools.product((1, -1), repeat=len(flips)):
+                candidate = dict(permuted)
+                for sign, flip in zip(signs, flips, strict=True):
+                    for i in flip:
+                        candidate[self.names[i]] = sign * permuted[self.names[i]]
+                if distance(candidate) < distance(best):
+                    best = candidate
         return best
 
     def rss_at(self, b) -> float:

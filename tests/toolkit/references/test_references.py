@@ -124,6 +124,15 @@ def test_interchangeable_groups_are_aligned_to_the_certified_labelling():
         np.testing.assert_allclose(problem.mean(b_swapped), problem.mean(b), rtol=1e-13)
         assert swapped != cert
         assert problem.align({**swapped, "sigma": 1.0}) == {**cert, "sigma": 1.0}
+    for name, flips in strd_nonlinear.SIGN_FLIPS.items():
+        problem = strd_nonlinear.load(name)
+        cert = problem.certified
+        flipped = {n: -v if i in flips[-1] else v for i, (n, v) in enumerate(cert.items())}
+        b = np.array(list(cert.values()))
+        np.testing.assert_allclose(
+            problem.mean(np.array(list(flipped.values()))), problem.mean(b), rtol=1e-13
+        )
+        assert problem.align(flipped) == cert
 
 
 @pytest.mark.parametrize("name", strd_linear.PROBLEMS)
