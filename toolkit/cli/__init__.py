@@ -5,6 +5,7 @@ klmle fit FILE.csv --family NAME     compare the engines on one column of a CSV 
                      [--report PATH]  ... and write an HTML report (results beside it, .nc)
 klmle demo [--output PATH]           the whole catalog on built-in data: HTML report + .nc
 klmle report RESULTS.nc [--output]   re-render a report from saved results, without refitting
+klmle study NAME ... / klmle notebook  the studies and the coursework notebook (cli/study.py)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from models import families, get_family
 from models.demo import demo_datasets
 from models.regression.declaration import RegressionFamily
+from toolkit.cli import study
 from toolkit.cli.csv_input import UserError, read_column, read_frame, select_columns
 from toolkit.compare import compare
 from toolkit.engines.posterior import POSTERIORS
@@ -105,6 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("results", help="results file written by 'klmle demo' or 'klmle fit'")
     report.add_argument("--output", metavar="PATH", help="HTML file (default: RESULTS.html)")
     report.set_defaults(run=_run_report)
+    study.add_commands(commands)
     return parser
 
 
@@ -238,6 +241,7 @@ def _run_demo(args) -> int:
     _write_outputs(
         entries, Path(args.output), title="klmle demo: KL minimisation is maximum likelihood"
     )
+    print(f"studies: {study.run_demo_studies(Path(args.output), seed=args.seed)}")
     return 0
 
 
