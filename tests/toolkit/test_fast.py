@@ -142,3 +142,44 @@ def test_large_and_small_samples_of_the_same_values_agree():
     for engine in ("mle", "kl", "closed_form"):
         np.testing.assert_allclose(large.estimates[engine], small.estimates[engine], rtol=1e-12)
     np.testing.assert_allclose(large.kl["mle"], small.kl["mle"], rtol=1e-12)
+
+
+PSEUDO = ["normal", "lognormal", "exponential", "half_normal", "gamma"]
+
+
+@pytest.mark.parametrize("name", PSEUDO)
+def test_pseudo_atoms_have_the_sample_statistics(name):
+    """One or two pseudo-atoms give Σ w log q of the sample at every θ (algebra)."""
+    from models import get_family
+    from toolkit.problem.names import unflatten
+
+    family = get_family(name)
+    data = family.simulate(np.random.default_rng(7), 3000, family.demo_params, {})
+    problem = make_problem(name, data)
+    stats = family.statistics.compute(data[problem.atoms.index], problem.atoms.weights, {})
+    values, weights = family.statistics.pseudo_atoms(stats, {})
+    assert weights.sum() == pytest.approx(1.0, rel=1e-15)
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        theta = np.asarray(problem.closed_form() if problem.closed_form else problem.start)
+        theta = theta * rng.uniform(0.5, 1.5, theta.size)
+        params = unflatten(theta, problem.shapes)
+        by_pseudo = float(np.dot(weights, family.logpdf(values, params, {})))
+        assert by_pseudo == pytest.approx(problem.mean_logq(theta), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", PSEUDO)
+def test_large_samples_through_pseudo_atoms_fit_as_the_atoms_do(name):
+    from models import get_family
+    from toolkit.config import settings_context
+
+    family = get_family(name)
+    data = family.simulate(np.random.default_rng(9), 5000, family.demo_params, {})
+    atoms = toolkit.compare(name, data)
+    with settings_context(pseudo_atoms_above=1000):
+        pseudo = toolkit.compare(name, data)
+    assert "pseudo-atoms" in pseudo.kl_note and "pseudo-atoms" not in atoms.kl_note
+    assert pseudo.verdict == atoms.verdict == "agree"
+    for engine in ("mle", "kl"):
+        np.testing.assert_allclose(pseudo.estimates[engine], atoms.estimates[engine], rtol=1e-12)
+    np.testing.assert_allclose(pseudo.loglik["mle"], atoms.loglik["mle"], rtol=1e-13)
