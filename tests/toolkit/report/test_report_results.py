@@ -1,4 +1,8 @@
-"""netCDF round trip of report entries and `klmle report` (toolkit.report.results)."""
+"""netCDF round trip of report entries and `klmle report` (toolkit.report.results).
+
+``load_entries`` reads what ``save_results`` wrote as report entries (``load_results``
+returns the same comparisons as ``arviz.InferenceData`` by key).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ import pandas as pd
 import pytest
 
 from toolkit.cli import main
-from toolkit.report import ResultsError, load_results, save_results, write_report
+from toolkit.report import ResultsError, save_results, write_report
+from toolkit.report import load_entries as load_results
 
 
 @pytest.fixture(scope="module")
