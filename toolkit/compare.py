@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import ThreadpoolController
 
 from toolkit.config import settings, settings_context
 from toolkit.divergence import entropy_estimate
@@ -49,12 +51,6 @@ class Comparison:
     optima: pd.DataFrame = field(repr=False)
     problem: Problem = field(repr=False)
     covariance: np.ndarray = field(repr=False)
-    #: What ``kl`` is: "exact" (discrete data), "estimate" (cross-entropy minus an
-    #: entropy estimate of p) or "cross-entropy" (the KL up to a θ-free constant).
-    kl_kind: str = "exact"
-    #: By engine: the rounding level of an exact KL (a value within it is 0), the
-    #: standard error of an estimate, NaN where unknown.
-    kl_error: pd.Series | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         engines = ", ".join(self.estimates.columns)
@@ -68,6 +64,22 @@ class Comparison:
         from toolkit.report.text import comparison_text
 
         return comparison_text(self)
+
+    @property
+    def kl_kind(self) -> str:
+        """What ``kl`` is: "exact" (discrete data), "estimate" (cross-entropy minus an
+        entropy estimate of p) or "cross-entropy" (the KL up to a θ-free constant)."""
+        if self.problem.discrete:
+            return "exact"
+        if self.problem.data is None or self.problem.kl_offset == 0.0:
+            return "cross-entropy"
+        return "estimate"
+
+    @cached_property
+    def kl_error(self) -> pd.Series:
+        """By engine: the rounding level of an exact KL (a value within it is 0), the
+        standard error of an estimate, NaN where unknown (computed when first asked)."""
+        return kl_uncertainty(self.problem, self.fits, self.kl_kind)
 
     @property
     def max_se_difference(self) -> pd.Series:
@@ -173,7 +185,22 @@ def compare(
 
 
 def compare_problem(problem: Problem) -> Comparison:
-    """Run the engines on a problem, with the settings in force."""
+    """Run the engines on a problem, with the settings in force.
+
+    BLAS runs on one thread here: the engines' linear algebra is on matrices of a few
+    parameters, where waking OpenBLAS's thread pool costs more than the work.
+    """
+    with _blas_threads().limit(limits=1, user_api="blas"):
+        return _compare_problem(problem)
+
+
+@cache
+def _blas_threads() -> ThreadpoolController:
+    """The process's thread pools, found once (a fresh search costs milliseconds)."""
+    return ThreadpoolController()
+
+
+def _compare_problem(problem: Problem) -> Comparison:
     fits = run_engines(problem)
     _raise_if_no_mle(problem, fits)
     covariance, notes = standard_errors(problem, fits["mle"])
@@ -202,27 +229,25 @@ def compare_problem(problem: Problem) -> Comparison:
         optima=optima,
         problem=problem,
         covariance=covariance,
-        **kl_uncertainty(problem, fits),
     )
 
 
-def kl_uncertainty(problem: Problem, fits: dict[str, Fit]) -> dict[str, Any]:
-    """``kl_kind`` and ``kl_error`` (see :class:`Comparison`).
+def kl_uncertainty(problem: Problem, fits: dict[str, Fit], kind: str) -> pd.Series:
+    """The KL's error by engine (see :attr:`Comparison.kl_error`) for a KL of ``kind``.
 
     An exact KL's error is its rounding level (:func:`_rounding_level`). An
     estimate's error is the entropy estimate's standard error (Vasicek's; none for
     Kozachenko–Leonenko), the same for every engine.
     """
-    if problem.discrete:
+    if kind == "exact":
         levels = {e: _rounding_level(problem, f.theta) for e, f in fits.items()}
-        return {"kl_kind": "exact", "kl_error": pd.Series(levels, name="kl_error")}
+        return pd.Series(levels, name="kl_error")
     unknown = pd.Series(np.nan, index=list(fits), name="kl_error")
-    if problem.data is None or problem.kl_offset == 0.0:
-        return {"kl_kind": "cross-entropy", "kl_error": unknown}
+    if kind != "estimate":
+        return unknown
     estimate = entropy_estimate(problem.data)  # the one the problem subtracted, with its SE
     same = np.isclose(estimate.value, problem.kl_offset, rtol=1e-12, atol=0.0)
-    se = estimate.se if estimate.se is not None and same else np.nan
-    return {"kl_kind": "estimate", "kl_error": unknown.fillna(se)}
+    return unknown.fillna(estimate.se if estimate.se is not None and same else np.nan)
 
 
 def _rounding_level(problem: Problem, theta: np.ndarray) -> float:
@@ -315,12 +340,28 @@ def se_differences(estimates: pd.DataFrame, se: pd.Series, sets: dict) -> pd.Dat
     A parameter whose MLE is a set (``sets``, by flat name) counts 0: every point
     of the set is the optimum, and certificates already reject an engine outside it.
     """
-    diff = estimates.sub(estimates["mle"], axis=0).abs()
+    values = _scaled_gaps(
+        estimates.to_numpy(float), estimates["mle"].to_numpy(float)[:, None], se.to_numpy(float)
+    )
+    values[[estimates.index.get_loc(p) for p in sets], :] = 0.0
+    return pd.DataFrame(values, index=estimates.index, columns=estimates.columns)
+
+
+def _scaled_gaps(a: np.ndarray, b: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """|a − b| / SE elementwise (SE along the first axis), 0 where a == b."""
+    diff = np.abs(a - b)
+    scale = se if diff.ndim == 1 else se[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = diff.div(se, axis=0).where(diff > 0, 0.0).fillna(0.0)
-    for param in sets:
-        scaled.loc[param] = 0.0
-    return scaled
+        return np.where(diff > 0, np.nan_to_num(diff / scale, nan=0.0), 0.0)
+
+
+@dataclass
+class _Point:
+    """A distinct point among the engines' answers: where, its ℓ, who landed there."""
+
+    theta: np.ndarray
+    engines: list[str]
+    loglik: float = 0.0
 
 
 def judge(
@@ -338,11 +379,11 @@ def judge(
     for name in ("mle", "kl"):
         certificate = fits[name].certificate
         if certificate.at_boundary:
-            return False, "boundary", [f"{name}: {certificate.status}"], _no_optima(problem)
+            return False, "boundary", [f"{name}: {certificate.status}"], _optima(problem, [])
     for name in ("mle", "kl"):
         if not fits[name].converged:
             status = fits[name].certificate.status
-            return False, "did not converge", [f"{name}: {status}"], _no_optima(problem)
+            return False, "did not converge", [f"{name}: {status}"], _optima(problem, [])
     reasons, counted = [], []
     for name, fit in fits.items():
         if name == "mle" or fit.objective != "likelihood":
@@ -357,31 +398,28 @@ def judge(
             (f"{engine} (another start)", np.array([o[p] for p in problem.names]))
             for o in fits[engine].details.get("optima", [])[1:]
         ]
-    optima = _cluster(problem, candidates, se, tolerance)
-    best = optima["loglik"].max()
+    points = _cluster(problem, candidates, se.to_numpy(float), tolerance)
+    best = max(point.loglik for point in points)
     slack = tolerance**2 / 2
-    maximisers = optima[optima["loglik"] >= best - slack]
-    mle_row = optima[optima["engines"].str.split(", ").map(lambda e: "mle" in e)].iloc[0]
+    maximisers = [point for point in points if point.loglik >= best - slack]
+    at = {engine: point for point in points for engine in point.engines}
     disagree = []
-    if mle_row["loglik"] < best - slack:
+    if at["mle"].loglik < best - slack:
         disagree.append(
-            f"mle: its log-likelihood is {best - mle_row['loglik']:.3g} below another "
+            f"mle: its log-likelihood is {best - at['mle'].loglik:.3g} below another "
             "certified optimum's"
         )
     scaled = se_differences(estimates, se, problem.argmax_sets)
     for name in counted:
         worst = float(scaled[name].max())
-        if worst <= tolerance:
-            continue
-        row = optima[optima["engines"].str.split(", ").map(lambda e, n=name: n in e)].iloc[0]
-        if row["loglik"] < best - slack:
-            param = scaled[name].idxmax()
+        if worst > tolerance and at[name].loglik < best - slack:
             disagree.append(
-                f"{name}: {param} differs from the MLE by {worst:.3g} SE (> {tolerance:g}) "
-                f"at a log-likelihood {mle_row['loglik'] - row['loglik']:.3g} lower"
+                f"{name}: {scaled[name].idxmax()} differs from the MLE by {worst:.3g} SE "
+                f"(> {tolerance:g}) at a log-likelihood "
+                f"{at['mle'].loglik - at[name].loglik:.3g} lower"
             )
     if disagree:
-        return False, "disagree", reasons + disagree, maximisers.reset_index(drop=True)
+        return False, "disagree", reasons + disagree, _optima(problem, maximisers)
     sets = {p: b for p, b in problem.argmax_sets.items() if b[1] > b[0]}
     if len(maximisers) > 1 or sets:
         why = [
@@ -393,31 +431,29 @@ def judge(
                 f"{len(maximisers)} distinct points have the same log-likelihood (to "
                 f"{slack:.1g}): the maximiser is a set; see optima"
             )
-        return True, "not unique", reasons + why, maximisers.reset_index(drop=True)
-    return True, "agree", reasons, maximisers.reset_index(drop=True)
+        return True, "not unique", reasons + why, _optima(problem, maximisers)
+    return True, "agree", reasons, _optima(problem, maximisers)
 
 
-def _cluster(problem: Problem, candidates, se: pd.Series, tolerance: float) -> pd.DataFrame:
-    """Distinct points among ``candidates`` (within tolerance SE are one), with ℓ and engines."""
-    names = list(problem.names)
-    scale = se.to_numpy(float)
-    free = np.array([n not in problem.argmax_sets for n in names])
-    rows: list[dict] = []
+def _cluster(problem: Problem, candidates, se: np.ndarray, tolerance: float) -> list[_Point]:
+    """Distinct points among ``candidates`` (within tolerance SE they are one), with ℓ."""
+    free = np.array([n not in problem.argmax_sets for n in problem.names])
+    points: list[_Point] = []
     for engine, theta in candidates:
-        for row in rows:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gap = np.abs(theta - row["theta"]) / scale
-            gap = np.where(np.abs(theta - row["theta"]) > 0, gap, 0.0)
-            if np.max(gap[free], initial=0.0) <= tolerance:
-                row["engines"].append(engine)
+        for point in points:
+            if np.max(_scaled_gaps(theta, point.theta, se)[free], initial=0.0) <= tolerance:
+                point.engines.append(engine)
                 break
         else:
-            rows.append({"theta": theta, "engines": [engine]})
-    table = pd.DataFrame([r["theta"] for r in rows], columns=names)
-    table["loglik"] = [problem.loglik(r["theta"]) for r in rows]
-    table["engines"] = [", ".join(r["engines"]) for r in rows]
+            points.append(_Point(theta, [engine]))
+    for point in points:
+        point.loglik = problem.loglik(point.theta)
+    return points
+
+
+def _optima(problem: Problem, points: list[_Point]) -> pd.DataFrame:
+    """The maximisers as a table: one row each, parameters, log-likelihood, engines."""
+    table = pd.DataFrame([p.theta for p in points], columns=list(problem.names))
+    table["loglik"] = [p.loglik for p in points]
+    table["engines"] = [", ".join(p.engines) for p in points]
     return table
-
-
-def _no_optima(problem: Problem) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*problem.names, "loglik", "engines"])

@@ -5,6 +5,7 @@ klmle fit FILE.csv --family NAME        compare the engines on a CSV file
                      [--report PATH]    ... and write an HTML report, results beside it
 klmle demo [--output PATH]              the whole catalog on built-in data: report + results
 klmle report RESULTS [--output PATH]    re-render a report from saved results, no refit
+klmle bench [--json] [--skip SECTIONS]  measure speed: refits, peers, large N, the demo
 
 A report and its results are written as one unit (``out.html`` + ``out.nc``, or
 ``demo.html`` + ``demo/``), never over an input file, and over an existing file
@@ -150,6 +151,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_force_argument(demo)
     demo.set_defaults(run=_run_demo)
+
+    bench = commands.add_parser(
+        "bench", help="measure speed: refits, peers, large N, a user's model, the demo"
+    )
+    bench.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    bench.add_argument(
+        "--skip",
+        default="",
+        metavar="SECTIONS",
+        help="comma-separated sections to leave out: refit, peers, scaling, user_model, demo",
+    )
+    bench.set_defaults(run=_run_bench)
 
     report = commands.add_parser(
         "report",
@@ -341,6 +354,20 @@ def _run_demo(args) -> int:
             title="klmle demo: KL minimisation is maximum likelihood",
             force=args.force,
         )
+    return 0
+
+
+def _run_bench(args) -> int:
+    import json
+
+    from toolkit.cli import bench
+
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - set(bench.SECTIONS)
+    if unknown:
+        raise UserError(f"--skip: unknown sections {sorted(unknown)}; known: {bench.SECTIONS}")
+    figures = bench.run(skip, log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(figures, indent=2) if args.json else bench.format_text(figures))
     return 0
 
 

@@ -144,7 +144,8 @@ class RowAtoms:
 
     def __post_init__(self) -> None:
         for name in ("index", "counts", "group_counts"):
-            arr = np.array(getattr(self, name), dtype=np.int64, copy=True)
+            # Read-only views, not copies: at 1e7 rows each array is 80 MB.
+            arr = np.asarray(getattr(self, name), dtype=np.int64).view()
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
         if int(self.counts.sum()) != self.n:
@@ -162,6 +163,21 @@ class RowAtoms:
     def log_conditional(self) -> np.ndarray:
         """log p̂(y | x) of each atom: log(counts / group_counts)."""
         return np.log(self.counts / self.group_counts)
+
+
+def _sorted_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a position of each distinct value, its count), distinct values ascending.
+
+    One unstable argsort: any row of an atom represents it, and introsort is several
+    times faster than the stable sort ``np.unique(return_index=True)`` needs (10⁷ rows).
+    """
+    order = np.argsort(values, kind="quicksort")
+    ordered = values[order]
+    first = np.empty(values.size, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return order[starts], np.diff(np.append(starts, values.size))
 
 
 def row_atoms(rows: ArrayLike, n_covariates: int = 0) -> RowAtoms:
@@ -190,11 +206,11 @@ def row_atoms(rows: ArrayLike, n_covariates: int = 0) -> RowAtoms:
         raise ValueError(f"rows must be a non-empty 1-D or 2-D array, got shape {arr.shape}")
     n = int(arr.shape[0])
     if arr.ndim == 1:
-        _, index, counts = np.unique(arr, return_index=True, return_counts=True)
-        return RowAtoms(index, counts, np.full(index.size, n), n)
+        index, counts = _sorted_runs(arr)
+        return RowAtoms(index, counts, np.broadcast_to(np.int64(n), index.shape), n)
     _, index, counts = np.unique(arr, axis=0, return_index=True, return_counts=True)
     if n_covariates == 0:
-        return RowAtoms(index, counts, np.full(index.size, n), n)
+        return RowAtoms(index, counts, np.broadcast_to(np.int64(n), index.shape), n)
     x = arr[index, arr.shape[1] - n_covariates :]
     _, group = np.unique(x, axis=0, return_inverse=True)
     group_counts = np.bincount(np.ravel(group), weights=counts).astype(np.int64)
