@@ -377,7 +377,8 @@ def _run_report(args) -> int:
         output = Path(args.output)
     else:
         output = results.with_suffix(".html") if results.is_file() else Path(f"{results}.html")
-    inputs = [args.results, *(results.iterdir() if results.is_dir() else [results])]
+    # What is read: the results (a report's own path, given to find them, may be re-rendered).
+    inputs = [*results.iterdir()] if results.is_dir() else [results]
     with quiet():
         entries = load_entries(results)
     with Progress(1) as progress:
