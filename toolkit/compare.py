@@ -14,7 +14,7 @@ from toolkit.config import settings, settings_context
 from toolkit.divergence import entropy_estimate
 from toolkit.engines import Fit, run_engines
 from toolkit.engines.fit import inverse_root_diagonal, scaled_positive_definite
-from toolkit.engines.scores import opg_standard_errors
+from toolkit.engines.scores import opg_standard_errors, outer_product_of_scores
 from toolkit.errors import BoundaryError, DataError
 from toolkit.problem import Problem, make_problem
 from toolkit.problem.names import variable_of
@@ -85,6 +85,16 @@ class Comparison:
     def max_se_difference(self) -> pd.Series:
         """max over parameters of |θ_engine − θ_mle| / SE, by engine."""
         return se_differences(self.estimates, self.se, self.problem.argmax_sets).max(axis=0)
+
+    @property
+    def se_sandwich(self) -> pd.Series:
+        """Huber's sandwich standard error of each parameter at the MLE.
+
+        Right even when the model is misspecified (then ``se``, from the observed
+        information, is not): see :func:`sandwich_covariance`.
+        """
+        cov = sandwich_covariance(self.problem, self.covariance, self.fits["mle"].theta)
+        return pd.Series(np.sqrt(np.diag(cov)), index=self.se.index, name="se_sandwich")
 
     @property
     def judged(self) -> list[str]:
@@ -280,6 +290,30 @@ def standard_errors(problem: Problem, mle: Fit) -> tuple[np.ndarray, tuple[str, 
             covariance[i, i] = opg[i] ** 2
     note = f"SE of {', '.join(problem.nonsmooth)}: outer product of scores (non-smooth)"
     return covariance, (note,)
+
+
+def sandwich_covariance(problem: Problem, covariance: np.ndarray, theta: np.ndarray):
+    """Huber's sandwich H⁻¹ (Σ s_i s_iᵀ) H⁻¹ at the MLE θ, in natural flat parameters.
+
+    H⁻¹ is ``covariance``, the inverse observed information of
+    :func:`standard_errors`; s_i the score of row i (the outer product comes from
+    :func:`~toolkit.engines.scores.outer_product_of_scores`). When the model holds
+    the two middle terms cancel on average and this is ``covariance`` again; when it
+    does not, this one is still the covariance of the MLE around the pseudo-true θ.
+    A parameter with an infinite variance keeps it; a non-smooth parameter (whose
+    ``covariance`` entry already comes from the scores) keeps its entry.
+    """
+    meat = outer_product_of_scores(problem, theta)
+    finite = np.all(np.isfinite(covariance), axis=1)
+    bread = np.where(finite[:, None] & finite[None, :], covariance, 0.0)
+    sandwich = bread @ meat @ bread
+    sandwich[~finite, :] = np.inf
+    sandwich[:, ~finite] = np.inf
+    for i, name in enumerate(problem.names):
+        if name in problem.nonsmooth:
+            sandwich[i, :] = sandwich[:, i] = 0.0
+            sandwich[i, i] = covariance[i, i]
+    return sandwich
 
 
 def natural_covariance(jacobian: np.ndarray, information: np.ndarray, keep: list[int]):

@@ -6,6 +6,7 @@ klmle fit FILE.csv --family NAME        compare the engines on a CSV file
 klmle demo [--output PATH]              the whole catalog on built-in data: report + results
 klmle report RESULTS [--output PATH]    re-render a report from saved results, no refit
 klmle bench [--json] [--skip SECTIONS]  measure speed: refits, peers, large N, the demo
+klmle study NAME ... / klmle notebook   the studies and the coursework notebook (cli/study.py)
 
 A report and its results are written as one unit (``out.html`` + ``out.nc``, or
 ``demo.html`` + ``demo/``), never over an input file, and over an existing file
@@ -25,6 +26,7 @@ import pandas as pd
 from models import families, get_family
 from models.demo import demo_datasets
 from models.regression.declaration import RegressionFamily
+from toolkit.cli import study
 from toolkit.cli.csv_input import UserError, read_column, read_frame, select_columns
 from toolkit.cli.terminal import Progress, compile_notice, known_notices_kept_quiet
 from toolkit.compare import compare_problem
@@ -177,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_force_argument(report)
     report.set_defaults(run=_run_report)
+    study.add_commands(commands)
     return parser
 
 
@@ -354,6 +357,7 @@ def _run_demo(args) -> int:
             title="klmle demo: KL minimisation is maximum likelihood",
             force=args.force,
         )
+    print(f"studies: {study.run_demo_studies(output, seed=args.seed)}")
     return 0
 
 

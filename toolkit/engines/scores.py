@@ -18,6 +18,11 @@ STEP = 1e-6
 
 def opg_standard_errors(problem: Problem, theta: np.ndarray) -> np.ndarray:
     """SE of every flat parameter from (Σ counts · s sᵀ)⁻¹, s the score of each atom."""
+    return np.sqrt(np.diag(np.linalg.pinv(outer_product_of_scores(problem, theta))))
+
+
+def outer_product_of_scores(problem: Problem, theta: np.ndarray) -> np.ndarray:
+    """Σ over rows of s sᵀ (atoms weighted by their counts), s = ∂ log q / ∂θ (natural flat θ)."""
     theta = np.asarray(theta, dtype=float)
     scores = np.empty((len(problem.atoms), theta.size))
     for i in range(theta.size):
@@ -26,5 +31,4 @@ def opg_standard_errors(problem: Problem, theta: np.ndarray) -> np.ndarray:
         up[i] += h
         down[i] -= h
         scores[:, i] = (problem.logq(up) - problem.logq(down)) / (2 * h)
-    information = (scores * problem.atoms.counts[:, None]).T @ scores
-    return np.sqrt(np.diag(np.linalg.pinv(information)))
+    return (scores * problem.atoms.counts[:, None]).T @ scores
