@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from toolkit.config import settings, settings_context
+from toolkit.divergence import entropy_estimate
 from toolkit.engines import Fit, run_engines
 from toolkit.engines.fit import inverse_root_diagonal, scaled_positive_definite
 from toolkit.engines.scores import opg_standard_errors, outer_product_of_scores
@@ -50,6 +51,35 @@ class Comparison:
     optima: pd.DataFrame = field(repr=False)
     problem: Problem = field(repr=False)
     covariance: np.ndarray = field(repr=False)
+
+    def __repr__(self) -> str:
+        engines = ", ".join(self.estimates.columns)
+        return (
+            f"<Comparison {self.label}: N = {self.n}, verdict {self.verdict!r} "
+            f"(tolerance {self.tolerance:g} SE), engines {engines}>"
+        )
+
+    def __str__(self) -> str:
+        """The estimates table, verdict and reasons, as ``klmle fit`` prints them."""
+        from toolkit.report.text import comparison_text
+
+        return comparison_text(self)
+
+    @property
+    def kl_kind(self) -> str:
+        """What ``kl`` is: "exact" (discrete data), "estimate" (cross-entropy minus an
+        entropy estimate of p) or "cross-entropy" (the KL up to a θ-free constant)."""
+        if self.problem.discrete:
+            return "exact"
+        if self.problem.data is None or self.problem.kl_offset == 0.0:
+            return "cross-entropy"
+        return "estimate"
+
+    @cached_property
+    def kl_error(self) -> pd.Series:
+        """By engine: the rounding level of an exact KL (a value within it is 0), the
+        standard error of an estimate, NaN where unknown (computed when first asked)."""
+        return kl_uncertainty(self.problem, self.fits, self.kl_kind)
 
     @property
     def max_se_difference(self) -> pd.Series:
@@ -210,6 +240,33 @@ def _compare_problem(problem: Problem) -> Comparison:
         problem=problem,
         covariance=covariance,
     )
+
+
+def kl_uncertainty(problem: Problem, fits: dict[str, Fit], kind: str) -> pd.Series:
+    """The KL's error by engine (see :attr:`Comparison.kl_error`) for a KL of ``kind``.
+
+    An exact KL's error is its rounding level (:func:`_rounding_level`). An
+    estimate's error is the entropy estimate's standard error (Vasicek's; none for
+    Kozachenko–Leonenko), the same for every engine.
+    """
+    if kind == "exact":
+        levels = {e: _rounding_level(problem, f.theta) for e, f in fits.items()}
+        return pd.Series(levels, name="kl_error")
+    unknown = pd.Series(np.nan, index=list(fits), name="kl_error")
+    if kind != "estimate":
+        return unknown
+    estimate = entropy_estimate(problem.data)  # the one the problem subtracted, with its SE
+    same = np.isclose(estimate.value, problem.kl_offset, rtol=1e-12, atol=0.0)
+    return unknown.fillna(estimate.se if estimate.se is not None and same else np.nan)
+
+
+def _rounding_level(problem: Problem, theta: np.ndarray) -> float:
+    """8 ε Σ p̂ (|log p̂| + |log q|): a few units in the last place of every term of the
+    exact KL Σ p̂ (log p̂ − log q), below which its value is 0."""
+    atoms = problem.atoms
+    with np.errstate(all="ignore"):
+        terms = atoms.weights * (np.abs(atoms.log_conditional) + np.abs(problem.logq(theta)))
+    return 8 * np.finfo(float).eps * float(np.sum(terms))
 
 
 def standard_errors(problem: Problem, mle: Fit) -> tuple[np.ndarray, tuple[str, ...]]:
