@@ -337,6 +337,7 @@ def _run_demo(args) -> int:
         )
     output = Path(args.output)
     check_unit(output, len(jobs), force=args.force)
+    study.check_demo_studies(output, force=args.force)
     entries = []
     with Progress(len(jobs), "comparison", stages_are_steps=False) as progress:
         progress.note(compile_notice(len(jobs)))

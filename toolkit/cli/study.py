@@ -23,6 +23,7 @@ import pandas as pd
 from models import families
 from toolkit.cli.csv_input import UserError, read_column, read_frame
 from toolkit.quiet import quiet
+from toolkit.report.files import check_destination
 from toolkit.report.notebook import DEFAULT_OUTPUT as NOTEBOOK_OUTPUT
 from toolkit.report.notebook import write_notebook
 from toolkit.report.studies import SECTIONS, TABLES, reverse_section, write_study_report
@@ -38,6 +39,7 @@ from toolkit.studies import (
 from toolkit.studies.laws import law, study_family
 from toolkit.studies.runner import execute
 
+FORCE = "replace an existing file that klmle did not write (never an input)"
 #: The demo's studies: small enough to add seconds, not minutes, to ``klmle demo``.
 DEMO_SIZES, DEMO_REPS = (100, 1000, 10000), 30
 
@@ -64,6 +66,7 @@ def add_commands(commands) -> None:
         sub.add_argument("--n-jobs", type=int, default=1, help="joblib workers (-1: all cores)")
         sub.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
         sub.add_argument("--report", metavar="PATH", help="write the study's HTML report")
+        sub.add_argument("--force", action="store_true", help=FORCE)
         sub.set_defaults(run=_run_replicated, study=name)
     for name, defaults in (("smoothing", "0.03,0.1,0.3,1"), ("reverse", None)):
         sub = kinds.add_parser(name, help=f"the {name} study on one sample")
@@ -78,14 +81,17 @@ def add_commands(commands) -> None:
             sub.add_argument("--bandwidth", type=float, default=0.3, help="KDE bandwidth h")
             sub.add_argument("--starts", type=int, default=6, help="slices whose MLEs start")
         sub.add_argument("--report", metavar="PATH", help="write the study's HTML report")
+        sub.add_argument("--force", action="store_true", help=FORCE)
         sub.set_defaults(run=_run_one_sample, study=name)
     again = kinds.add_parser("report", help="re-render a stored study, without refitting")
     again.add_argument("store", help="the study's store (--store of the run)")
     again.add_argument("--output", metavar="PATH", help="HTML file (default: STORE.html)")
+    again.add_argument("--force", action="store_true", help=FORCE)
     again.set_defaults(run=_run_stored)
 
     notebook = commands.add_parser("notebook", help="write the coursework Jupyter notebook")
     notebook.add_argument("--output", default=NOTEBOOK_OUTPUT, metavar="PATH")
+    notebook.add_argument("--force", action="store_true", help=FORCE)
     notebook.set_defaults(run=_run_notebook)
 
 
@@ -101,6 +107,7 @@ def _run_replicated(args) -> int:
     if args.study != "prior":
         keywords["engines"] = _list(args.engines, str, "--engines")
     sizes = _list(args.sizes, int, "--sizes")
+    _check_report(args, inputs=[args.store] if args.store else [])
     try:
         plan = module.plan(*positional, sizes, args.reps, args.seed, **keywords)
     except ValueError as err:
@@ -140,6 +147,7 @@ def _execute(plan, args) -> pd.DataFrame:
 
 
 def _run_one_sample(args) -> int:
+    _check_report(args, inputs=[args.data] if args.data else [])
     data = _sample(args)
     try:
         with quiet():
@@ -170,6 +178,7 @@ def _run_stored(args) -> int:
     except StoreError as err:
         raise UserError(str(err)) from None
     output = args.output or str(Path(args.store).with_suffix(".html"))
+    check_destination(Path(output), inputs=[args.store], force=args.force)
     return _outputs(frame.attrs["study"], frame, output, data=None)
 
 
@@ -189,6 +198,7 @@ def _outputs(study: str, frame: pd.DataFrame, report: str | None, data) -> int:
 
 
 def _run_notebook(args) -> int:
+    check_destination(Path(args.output), force=args.force, what="notebook")
     path = write_notebook(args.output)
     print(f"notebook: {path}")
     return 0
@@ -211,9 +221,25 @@ def run_demo_studies(html_path: Path, seed: int) -> Path:
             reverse_section(reverse("normal", data, 0.3), data),
         ]
         bar.update(task, completed=len(DEMO_SIZES) * DEMO_REPS + 1)
-    path = html_path.with_name(f"{html_path.stem}_studies.html")
+    path = demo_studies_path(html_path)
     write_study_report(sections, path, title="klmle demo: the law of large numbers at work")
     return path
+
+
+def _check_report(args, inputs) -> None:
+    """Before any fitting: the report path must be one klmle may write (OutputError)."""
+    if args.report:
+        check_destination(Path(args.report), inputs=inputs, force=args.force)
+
+
+def demo_studies_path(html_path: Path) -> Path:
+    """Where the demo's studies page goes: ``NAME_studies.html`` beside ``NAME.html``."""
+    return html_path.with_name(f"{html_path.stem}_studies.html")
+
+
+def check_demo_studies(html_path: Path, force: bool = False) -> None:
+    """Before the demo fits anything: may its studies page be written (OutputError)?"""
+    check_destination(demo_studies_path(Path(html_path)), force=force)
 
 
 def _params(text: str | None) -> dict | None:

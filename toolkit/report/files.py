@@ -9,7 +9,8 @@
   directory when a file is meant, under a parent that is a file, or where the user
   may not write.
 - :func:`written_by_klmle` recognises klmle's own reports (the ``generator`` mark in
-  the page) and results (the ``klmle_results`` attribute of the netCDF file).
+  the page), results (the ``klmle_results`` attribute of the netCDF file) and notebooks
+  (the ``generator`` mark in their metadata).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 
 #: The page's mark (see :func:`toolkit.report.html.page`), looked for in its first bytes.
 _HTML_MARK = b'<meta name="generator" content="klmle">'
+#: The coursework notebook's mark (``metadata.generator``, first in the file klmle writes).
+_NOTEBOOK_MARK = b'"generator": "klmle"'
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _OWNER = re.compile(r"\.(\d+)\.r[0-9a-f]{8}(?:\.|$)")
 
@@ -130,7 +133,7 @@ def written_by_klmle(path: Path) -> bool:
         return False
     if head.startswith(_HDF5_SIGNATURE):
         return _results_mark(path)
-    return _HTML_MARK in head
+    return _HTML_MARK in head or _NOTEBOOK_MARK in head
 
 
 def _results_mark(path: Path) -> bool:

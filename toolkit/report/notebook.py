@@ -10,9 +10,11 @@ import json
 import os
 from pathlib import Path
 
-from toolkit.report.results import atomic_write
+from toolkit.report.files import atomic_write
 
 DEFAULT_OUTPUT = "reports/kl_is_mle.ipynb"
+#: The notebook's mark (``metadata.generator``), by which klmle knows a file it wrote.
+GENERATOR = "klmle"
 
 CELLS = [
     (
@@ -189,10 +191,12 @@ def notebook() -> dict:
             cell.update(execution_count=None, outputs=[])
         cells.append(cell)
     metadata = {
+        "generator": GENERATOR,
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
-    return {"cells": cells, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
+    # Metadata first: klmle knows its own notebook by the mark in the file's first bytes.
+    return {"metadata": metadata, "nbformat": 4, "nbformat_minor": 5, "cells": cells}
 
 
 def write_notebook(path: str | os.PathLike = DEFAULT_OUTPUT) -> Path:
