@@ -46,6 +46,7 @@ from toolkit.report import (
     write_report,
     write_unit,
 )
+from toolkit.report.files import check_destination
 from toolkit.report.text import comparison_text
 
 DEMO_N = 2000
@@ -337,6 +338,7 @@ def _run_demo(args) -> int:
         )
     output = Path(args.output)
     check_unit(output, len(jobs), force=args.force)
+    check_destination(study.demo_studies_path(output), force=args.force)
     entries = []
     with Progress(len(jobs), "comparison", stages_are_steps=False) as progress:
         progress.note(compile_notice(len(jobs)))
@@ -357,7 +359,7 @@ def _run_demo(args) -> int:
             title="klmle demo: KL minimisation is maximum likelihood",
             force=args.force,
         )
-    print(f"studies: {study.run_demo_studies(output, seed=args.seed)}")
+    print(f"studies: {study.run_demo_studies(output, seed=args.seed, force=args.force)}")
     return 0
 
 

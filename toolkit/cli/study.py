@@ -23,6 +23,7 @@ import pandas as pd
 from models import families
 from toolkit.cli.csv_input import UserError, read_column, read_frame
 from toolkit.quiet import quiet
+from toolkit.report.files import check_destination
 from toolkit.report.notebook import DEFAULT_OUTPUT as NOTEBOOK_OUTPUT
 from toolkit.report.notebook import write_notebook
 from toolkit.report.studies import SECTIONS, TABLES, reverse_section, write_study_report
@@ -64,6 +65,7 @@ def add_commands(commands) -> None:
         sub.add_argument("--n-jobs", type=int, default=1, help="joblib workers (-1: all cores)")
         sub.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
         sub.add_argument("--report", metavar="PATH", help="write the study's HTML report")
+        _add_force(sub)
         sub.set_defaults(run=_run_replicated, study=name)
     for name, defaults in (("smoothing", "0.03,0.1,0.3,1"), ("reverse", None)):
         sub = kinds.add_parser(name, help=f"the {name} study on one sample")
@@ -78,10 +80,12 @@ def add_commands(commands) -> None:
             sub.add_argument("--bandwidth", type=float, default=0.3, help="KDE bandwidth h")
             sub.add_argument("--starts", type=int, default=6, help="slices whose MLEs start")
         sub.add_argument("--report", metavar="PATH", help="write the study's HTML report")
+        _add_force(sub)
         sub.set_defaults(run=_run_one_sample, study=name)
     again = kinds.add_parser("report", help="re-render a stored study, without refitting")
     again.add_argument("store", help="the study's store (--store of the run)")
     again.add_argument("--output", metavar="PATH", help="HTML file (default: STORE.html)")
+    _add_force(again)
     again.set_defaults(run=_run_stored)
 
     notebook = commands.add_parser("notebook", help="write the coursework Jupyter notebook")
@@ -89,7 +93,27 @@ def add_commands(commands) -> None:
     notebook.set_defaults(run=_run_notebook)
 
 
+def _add_force(parser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing report klmle did not write (never the data or the store)",
+    )
+
+
+def _inputs(args) -> list[str]:
+    """What a study reads: its data file and its store; a report never replaces them."""
+    return [p for p in (getattr(args, "data", None), getattr(args, "store", None)) if p]
+
+
+def _check_report(args, path: str | None) -> None:
+    """Refuse a report path in one line before the study runs (see check_destination)."""
+    if path:
+        check_destination(Path(path), inputs=_inputs(args), force=args.force)
+
+
 def _run_replicated(args) -> int:
+    _check_report(args, args.report)
     module = REPLICATED[args.study]
     keywords = {}
     if args.study == "misspecification":
@@ -106,7 +130,7 @@ def _run_replicated(args) -> int:
     except ValueError as err:
         raise UserError(str(err)) from None
     frame = _execute(plan, args)
-    return _outputs(args.study, frame, args.report, data=None)
+    return _outputs(args, args.study, frame, args.report, data=None)
 
 
 def _execute(plan, args) -> pd.DataFrame:
@@ -140,6 +164,7 @@ def _execute(plan, args) -> pd.DataFrame:
 
 
 def _run_one_sample(args) -> int:
+    _check_report(args, args.report)
     data = _sample(args)
     try:
         with quiet():
@@ -150,7 +175,7 @@ def _run_one_sample(args) -> int:
                 frame = reverse(args.family, data, args.bandwidth, n_starts=args.starts)
     except ValueError as err:
         raise UserError(str(err)) from None
-    return _outputs(args.study, frame, args.report, data=data)
+    return _outputs(args, args.study, frame, args.report, data=data)
 
 
 def _sample(args) -> np.ndarray:
@@ -170,10 +195,11 @@ def _run_stored(args) -> int:
     except StoreError as err:
         raise UserError(str(err)) from None
     output = args.output or str(Path(args.store).with_suffix(".html"))
-    return _outputs(frame.attrs["study"], frame, output, data=None)
+    _check_report(args, output)
+    return _outputs(args, frame.attrs["study"], frame, output, data=None)
 
 
-def _outputs(study: str, frame: pd.DataFrame, report: str | None, data) -> int:
+def _outputs(args, study: str, frame: pd.DataFrame, report: str | None, data) -> int:
     """Print the study's summary; with a report path, write its HTML page."""
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(TABLES[study](frame).to_string(float_format=lambda v: f"{v:.6g}"))
@@ -183,7 +209,13 @@ def _outputs(study: str, frame: pd.DataFrame, report: str | None, data) -> int:
     if report:
         with quiet():
             section = reverse_section(frame, data) if study == "reverse" else SECTIONS[study](frame)
-            path = write_study_report([section], report, title=f"klmle study: {study}")
+            path = write_study_report(
+                [section],
+                report,
+                title=f"klmle study: {study}",
+                inputs=_inputs(args),
+                force=args.force,
+            )
         print(f"report: {path}")
     return 0
 
@@ -194,7 +226,12 @@ def _run_notebook(args) -> int:
     return 0
 
 
-def run_demo_studies(html_path: Path, seed: int) -> Path:
+def demo_studies_path(html_path: Path) -> Path:
+    """Where the demo's studies page goes: ``NAME_studies.html`` beside its report."""
+    return html_path.with_name(f"{html_path.stem}_studies.html")
+
+
+def run_demo_studies(html_path: Path, seed: int, *, force: bool = False) -> Path:
     """The demo's studies page beside its report: a small convergence study, the reverse KL."""
     with quiet(), _progress() as bar:
         task = bar.add_task("studies", total=len(DEMO_SIZES) * DEMO_REPS + 1)
@@ -211,8 +248,10 @@ def run_demo_studies(html_path: Path, seed: int) -> Path:
             reverse_section(reverse("normal", data, 0.3), data),
         ]
         bar.update(task, completed=len(DEMO_SIZES) * DEMO_REPS + 1)
-    path = html_path.with_name(f"{html_path.stem}_studies.html")
-    write_study_report(sections, path, title="klmle demo: the law of large numbers at work")
+    path = demo_studies_path(html_path)
+    write_study_report(
+        sections, path, title="klmle demo: the law of large numbers at work", force=force
+    )
     return path
 
 

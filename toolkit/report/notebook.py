@@ -10,7 +10,7 @@ import json
 import os
 from pathlib import Path
 
-from toolkit.report.results import atomic_write
+from toolkit.report.files import atomic_write
 
 DEFAULT_OUTPUT = "reports/kl_is_mle.ipynb"
 

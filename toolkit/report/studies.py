@@ -20,39 +20,39 @@ import pandas as pd
 
 from toolkit.quiet import quiet
 from toolkit.report import study_figures as figs
-from toolkit.report.html import Html, esc, figure, frame_table, page
-from toolkit.report.results import atomic_write
+from toolkit.report.files import atomic_write, check_destination
+from toolkit.report.html import Html, figure, frame_table, join, page, tag
 
-CONVERGENCE = """<p>Samples of growing size N are drawn from the model itself and fitted
+CONVERGENCE = Html("""<p>Samples of growing size N are drawn from the model itself and fitted
 by maximum likelihood. The identity KL(p̂ ‖ q<sub>θ</sub>) = −H(p̂) − ℓ(θ)/N holds on
 every sample; as N grows p̂ → p, so the MLE tends to argmin<sub>θ</sub> KL(p ‖ q<sub>θ</sub>),
 the true θ: its error shrinks like N<sup>−1/2</sup>, √N(θ̂ − θ) looks more and more like
 a normal with the inverse Fisher information as variance, and the fitted model's
 distance from the truth, KL(p ‖ q<sub>θ̂</sub>) (computed exactly or by quadrature,
 never by sampling), is k/(2N) on average for k free parameters: Akaike's argument
-for the penalty in AIC.</p>"""
+for the penalty in AIC.</p>""")
 
-MISSPECIFICATION = """<p>Samples from one family are fitted with another. The MLE
+MISSPECIFICATION = Html("""<p>Samples from one family are fitted with another. The MLE
 still converges, to the pseudo-true θ* = argmin<sub>θ</sub> KL(p ‖ q<sub>θ</sub>) (found
 by quadrature), the member of the wrong family closest to the truth. Its standard
 error is not the model's any more: intervals θ̂ ± 1.96 SE from the observed
 information miss θ* more (or less) often than 5 %, while Huber's sandwich SE,
-H<sup>−1</sup>(Σ s<sub>i</sub>s<sub>i</sub><sup>T</sup>)H<sup>−1</sup>, keeps its promise.</p>"""
+H<sup>−1</sup>(Σ s<sub>i</sub>s<sub>i</sub><sup>T</sup>)H<sup>−1</sup>, keeps its promise.</p>""")
 
-SMOOTHING = """<p>Minimising KL(p̂<sub>h</sub> ‖ q<sub>θ</sub>) from a smoothed
+SMOOTHING = Html("""<p>Minimising KL(p̂<sub>h</sub> ‖ q<sub>θ</sub>) from a smoothed
 p̂<sub>h</sub> (a Gaussian kernel of standard deviation h, or a histogram with bins of
 width h) is a different objective with a different minimiser; as h → 0 it tends to
-the MLE. For the normal family and the kernel the answer is exact: σ² = s² + h².</p>"""
+the MLE. For the normal family and the kernel the answer is exact: σ² = s² + h².</p>""")
 
-REVERSE = """<p>KL(q<sub>θ</sub> ‖ p̂) is infinite on atoms, so both directions use the
+REVERSE = Html("""<p>KL(q<sub>θ</sub> ‖ p̂) is infinite on atoms, so both directions use the
 smoothed p̂<sub>h</sub>. The forward minimiser must cover every mode (mean-seeking);
 the reverse one pays for mass where the data are not and locks onto one mode
 (mode-seeking). Every distinct local minimum of the reverse KL found from several
-starts is shown, each certified (a minimum, not a saddle), with its KL.</p>"""
+starts is shown, each certified (a minimum, not a saddle), with its KL.</p>""")
 
-PRIOR = """<p>With proper priors the MAP maximises ℓ(θ) + log π(θ): the likelihood
+PRIOR = Html("""<p>With proper priors the MAP maximises ℓ(θ) + log π(θ): the likelihood
 grows with N and the prior does not, so the MAP approaches the MLE and the gap
-shrinks like 1/N.</p>"""
+shrinks like 1/N.</p>""")
 
 
 def convergence_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -63,7 +63,7 @@ def convergence_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table.join(akaike.groupby("n")["nkl"].mean().rename("N·E[KL]"))
 
 
-def convergence_section(frame: pd.DataFrame) -> str:
+def convergence_section(frame: pd.DataFrame) -> Html:
     family = frame.attrs.get("arguments", {}).get("family", "")
     return _section(
         "convergence",
@@ -85,7 +85,7 @@ def misspecification_table(frame: pd.DataFrame) -> pd.DataFrame:
     return _summary(figs.certified(frame), extra=dict.fromkeys(extra, "mean"))
 
 
-def misspecification_section(frame: pd.DataFrame) -> str:
+def misspecification_section(frame: pd.DataFrame) -> Html:
     a = frame.attrs.get("arguments", {})
     truth = ", ".join(f"{k}={_number(v)}" for k, v in a.get("truth_params", {}).items())
     return _section(
@@ -107,7 +107,7 @@ def smoothing_table(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[columns].set_index(["smoother", "bandwidth", "parameter"])
 
 
-def smoothing_section(frame: pd.DataFrame) -> str:
+def smoothing_section(frame: pd.DataFrame) -> Html:
     family = frame.attrs.get("arguments", {}).get("family", "")
     return _section(
         "smoothing",
@@ -129,19 +129,21 @@ def reverse_table(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def reverse_section(frame: pd.DataFrame, data: np.ndarray) -> str:
+def reverse_section(frame: pd.DataFrame, data: np.ndarray) -> Html:
     a = frame.attrs.get("arguments", {})
     ends = frame.attrs.get("ends", {})
-    note = (
-        f'<p class="note">{ends.get("starts", "?")} reverse starts: '
+    note = tag(
+        "p",
+        f"{ends.get('starts', '?')} reverse starts: "
         f"{ends.get('certified minima', '?')} ended at certified minima, "
-        f"{ends.get('saddles', '?')} at saddles, {ends.get('other', '?')} elsewhere.</p>"
+        f"{ends.get('saddles', '?')} at saddles, {ends.get('other', '?')} elsewhere.",
+        class_="note",
     )
     return _section(
         "reverse",
         f"The reverse KL: {a.get('family', '')} on N = {int(frame['n'].iloc[0])}, "
         f"h = {a.get('bandwidth', '')}",
-        REVERSE + note,
+        join([REVERSE, note]),
         frame,
         [(lambda: figs.reverse_figure(frame, data), "reverse", "Forward and reverse fits.")],
         reverse_table(frame),
@@ -160,7 +162,7 @@ def prior_table(frame: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(level="parameter")
 
 
-def prior_section(frame: pd.DataFrame) -> str:
+def prior_section(frame: pd.DataFrame) -> Html:
     family = frame.attrs.get("arguments", {}).get("family", "")
     return _section(
         "prior",
@@ -189,38 +191,54 @@ TABLES = {
 }
 
 
-def study_page(sections: Sequence[str], title: str = "klmle studies") -> str:
-    """The self-contained HTML page of ``sections``."""
+def study_page(sections: Sequence[Html], title: str = "klmle studies") -> str:
+    """The self-contained HTML page of ``sections`` (as the section functions return them)."""
     if not sections:
         raise ValueError("a study page needs at least one section")
-    return page(title, Html(f"<h1>{esc(title)}</h1>" + "\n".join(sections)))
+    return page(title, join([tag("h1", title), *sections]))
 
 
 def write_study_report(
-    sections: Sequence[str], path: str | os.PathLike, title: str = "klmle studies"
+    sections: Sequence[Html],
+    path: str | os.PathLike,
+    title: str = "klmle studies",
+    *,
+    inputs: Sequence[str | os.PathLike] = (),
+    force: bool = False,
 ) -> Path:
-    """Write the page of ``sections`` atomically (a temporary file, then a rename)."""
+    """Write the page of ``sections`` atomically (a temporary file, then a rename).
+
+    Never over one of ``inputs`` (the study's data or store), and over a file klmle did
+    not write only with ``force`` (:func:`toolkit.report.files.check_destination`).
+    """
     path = Path(path)
     text = study_page(sections, title)
+    check_destination(path, inputs=inputs, force=force)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
-def _section(key, title, intro, frame, figures, table) -> str:
+def _section(key, title, intro: Html, frame, figures, table) -> Html:
     failed = frame[frame["status"] != "ok"]
     count = failed.drop_duplicates([c for c in ("n", "rep", "engine") if c in frame]).shape[0]
-    note = ""
+    note = Html("")
     if count:
         reasons = failed["status"].value_counts().head(3)
-        listed = "; ".join(f"{esc(s)} (×{n})" for s, n in reasons.items())
-        note = (
-            f'<p class="note">{count} fit(s) not certified, left out of the figures: {listed}</p>'
+        listed = "; ".join(f"{s} (×{n})" for s, n in reasons.items())
+        note = tag(
+            "p", f"{count} fit(s) not certified, left out of the figures: {listed}", class_="note"
         )
     with quiet():
-        body = "".join(figure(draw(), kind, caption) for draw, kind, caption in figures)
-    return (
-        f'<section class="study" data-study="{esc(key)}"><h2 id="{esc(key)}">{esc(title)}</h2>'
-        f"{intro}{note}{body}{frame_table(table, digits=5)}</section>"
+        body = [figure(draw(), kind, caption) for draw, kind, caption in figures]
+    return tag(
+        "section",
+        tag("h2", title, id=key),
+        intro,
+        note,
+        *body,
+        frame_table(table, digits=5),
+        class_="study",
+        data_study=key,
     )
 
 

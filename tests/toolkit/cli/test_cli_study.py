@@ -60,3 +60,33 @@ def test_the_demo_studies_page(tmp_path):
     assert path.name == "demo_studies.html"
     text = path.read_text(encoding="utf-8")
     assert 'data-study="convergence"' in text and 'data-study="reverse"' in text
+
+
+def test_a_study_report_never_replaces_its_data_or_a_file_klmle_did_not_write(
+    tmp_path, rng, capsys
+):
+    csv = tmp_path / "x.csv"
+    csv.write_text("x\n" + "\n".join(map(str, rng.normal(size=150))) + "\n")
+    before = csv.read_bytes()
+    smooth = ["study", "smoothing", "--data", str(csv), "--bandwidths", "0.3"]
+    for force in ([], ["--force"]):
+        assert main([*smooth, "--report", str(csv), *force]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is the input file" in err
+    assert csv.read_bytes() == before
+    notes = tmp_path / "notes.html"
+    notes.write_text("<p>mine</p>")
+    assert main([*smooth, "--report", str(notes)]) == 1
+    assert "--force" in capsys.readouterr().err and notes.read_text() == "<p>mine</p>"
+    assert main([*smooth, "--report", str(notes), "--force"]) == 0
+    assert 'data-study="smoothing"' in notes.read_text(encoding="utf-8")
+    assert main([*smooth, "--report", str(notes)]) == 0  # klmle's own page: rewritten
+
+
+def test_a_stored_study_is_never_replaced_by_its_report(tmp_path, capsys):
+    store = tmp_path / "c.jsonl"
+    assert main([*CONVERGENCE, "--store", str(store)]) == 0
+    before = store.read_bytes()
+    capsys.readouterr()
+    assert main(["study", "report", str(store), "--output", str(store), "--force"]) == 1
+    assert "is the input file" in capsys.readouterr().err and store.read_bytes() == before
