@@ -7,6 +7,14 @@ cmp.estimates, cmp.se, cmp.loglik, cmp.kl, cmp.agree
 
 from toolkit.compare import Comparison, compare
 from toolkit.config import settings, settings_context
-from toolkit.errors import BoundaryError, DataError
+from toolkit.errors import BoundaryError, DataError, ModelError
 
-__all__ = ["BoundaryError", "Comparison", "DataError", "compare", "settings", "settings_context"]
+__all__ = [
+    "BoundaryError",
+    "Comparison",
+    "DataError",
+    "ModelError",
+    "compare",
+    "settings",
+    "settings_context",
+]

@@ -10,6 +10,7 @@ klmle report RESULTS.nc [--output]   re-render a report from saved results, with
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,10 +20,10 @@ import pandas as pd
 from models import families, get_family
 from models.demo import demo_datasets
 from models.regression.declaration import RegressionFamily
-from toolkit.cli.csv_input import UserError, read_column, read_frame, select_columns
+from toolkit.cli.csv_input import Selection, UserError, choose_column, read_table, select_columns
 from toolkit.compare import compare
 from toolkit.engines.posterior import POSTERIORS
-from toolkit.errors import DataError
+from toolkit.errors import DataError, ModelError
 from toolkit.quiet import quiet
 from toolkit.report import (
     ResultsError,
@@ -37,14 +38,18 @@ DEMO_N = 2000
 DEMO_SEED = 20261121
 DEMO_OUTPUT = "reports/demo.html"
 
+#: The toolkit's own errors: a user's mistake, printed as one line (exit status 1). Any
+#: other exception is a bug in klmle and shows its traceback.
+USER_ERRORS = (UserError, DataError, ModelError, ResultsError)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: argparse prints them and exits with 2
     try:
         return args.run(args)
-    except (UserError, DataError, ResultsError, TypeError) as err:
-        print(f"klmle: error: {err}", file=sys.stderr)
+    except USER_ERRORS as err:
+        print(f"klmle: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("klmle: interrupted", file=sys.stderr)
@@ -81,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-intercept", action="store_true", help="regression families: no intercept column"
     )
     fit.add_argument("--tolerance", type=float, default=None, help="agreement tolerance in SE")
+    fit.add_argument(
+        "--dropna",
+        action="store_true",
+        help="drop rows with a missing value in the columns used (and say how many); "
+        "by default a missing value is an error naming its line",
+    )
     for option in _family_options():
         fit.add_argument(f"--{option.name}", help=option.help)
     fit.add_argument("--report", metavar="PATH", help="write an HTML report (and PATH.nc)")
@@ -135,16 +146,26 @@ def _run_fit(args) -> int:
     family = get_family(args.family)
     if isinstance(family, RegressionFamily):
         return _run_fit_regression(args, family)
-    data, label = _read_data(args, family)
+    data, label, selection = _read_data(args, family)
     options = {
         o.name: getattr(args, o.name) for o in family.options if getattr(args, o.name) is not None
     }
-    with quiet(), _progress() as progress:
+    with quiet(), _progress() as progress, _lines_of(selection):
         task = progress.add_task(f"fitting {family.name}", total=None)
         cmp = compare(family.name, data, tolerance=args.tolerance, **options)
         progress.remove_task(task)
+    print(selection.describe())
     _fit_outputs(args, cmp, dataset=label, source=f"column “{label}” of {args.file}")
     return 0
+
+
+@contextlib.contextmanager
+def _lines_of(selection: Selection):
+    """DataErrors that name a row of the data name its line of the file instead."""
+    try:
+        yield
+    except DataError as err:
+        raise err.at(selection.place) from None
 
 
 def _fit_outputs(args, cmp, *, dataset: str, source: str) -> None:
@@ -168,16 +189,18 @@ def _add_posterior_argument(parser) -> None:
 
 
 def _read_data(args, family):
-    """The data for a non-regression family, and a label naming its column(s)."""
-    if family.data_ndim == 2:
-        frame = select_columns(read_frame(args.file), args.column, args.file)
-        return frame, ", ".join(map(str, frame.columns))
-    if args.column and len(args.column) > 1:
+    """The data for a non-regression family, a label naming its column(s), and the
+    selection (columns, rows and their lines) they came from."""
+    if args.column and len(args.column) > 1 and family.data_ndim == 1:
         raise UserError(f"{family.name} fits one column; got --column {len(args.column)} times")
-    column = args.column[0] if args.column else None
-    frame = read_frame(args.file)
-    data = read_column(args.file, column, frame)
-    return data, column or str(frame.columns[0])
+    table = read_table(args.file)
+    if family.data_ndim == 2:
+        chosen = select_columns(table.frame(args.column), args.column, args.file)
+        selection = table.complete(chosen, args.dropna)
+        return selection.frame, ", ".join(map(str, chosen.columns)), selection
+    column = choose_column(table, args.column[0] if args.column else None)
+    selection = table.complete(table.frame([column]), args.dropna)
+    return selection.frame[column].to_numpy(), column, selection
 
 
 def _run_fit_regression(args, family) -> int:
@@ -189,21 +212,25 @@ def _run_fit_regression(args, family) -> int:
         )
     if args.y is None:
         raise UserError(f"{family.name} needs --y COL, the response column")
-    frame = read_frame(args.file)
-    with quiet(), _progress() as progress:
+    table = read_table(args.file)
+    x = args.x if args.x else [c for c in table.columns if c != args.y]
+    selection = table.complete(table.frame([args.y, *x]), args.dropna)
+    with quiet(), _progress() as progress, _lines_of(selection):
         task = progress.add_task(f"fitting {family.name}", total=None)
         cmp = compare(
             family.name,
-            frame,
+            selection.frame,
             tolerance=args.tolerance,
             y=args.y,
-            x=args.x,
+            x=x,
             intercept=not args.no_intercept,
         )
         progress.remove_task(task)
     design = cmp.problem.design
     terms = " + ".join("1" if c == "(intercept)" else c for c in design.columns)
     source = f"{design.response} ~ {terms} from {args.file}"
+    covariates = ", ".join(repr(c) for c in x) or "none"
+    print(selection.describe(f"response {args.y!r}, covariates {covariates}"))
     _fit_outputs(args, cmp, dataset=Path(args.file).name, source=source)
     return 0
 
