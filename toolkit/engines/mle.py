@@ -177,9 +177,20 @@ def diverging_variables(objective, run: Run, constrained, coordinates) -> list[s
 
     A run that diverges travels far; a run that starts next to its optimum (find_map's
     point) moves by little, and the objective along so short a ray is rounding noise:
-    rays shorter than 1e-3 of the point's size are not judged.
+    rays shorter than 1e-3 of the point's size are not judged. The ray of the constrained
+    coordinates alone is judged too: a scale running to 0 on constant data keeps improving
+    the objective only while the locations stay where they converged.
     """
     z, d = run.x, run.x - run.start
+    constrained = np.asarray(constrained, dtype=bool)
+    for ray in (d, np.where(constrained, d, 0.0)):
+        names = _diverging_along(objective, z, ray, constrained, coordinates)
+        if names:
+            return names
+    return []
+
+
+def _diverging_along(objective, z, d, constrained, coordinates) -> list[str]:
     if not np.all(np.isfinite(z)) or np.max(np.abs(d)) <= 1e-3 * max(1.0, np.max(np.abs(z))):
         return []
     with np.errstate(all="ignore"):
