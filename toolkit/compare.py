@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import ThreadpoolController
 
 from toolkit.config import settings, settings_context
 from toolkit.engines import Fit, run_engines
@@ -154,7 +156,22 @@ def compare(
 
 
 def compare_problem(problem: Problem) -> Comparison:
-    """Run the engines on a problem, with the settings in force."""
+    """Run the engines on a problem, with the settings in force.
+
+    BLAS runs on one thread here: the engines' linear algebra is on matrices of a few
+    parameters, where waking OpenBLAS's thread pool costs more than the work.
+    """
+    with _blas_threads().limit(limits=1, user_api="blas"):
+        return _compare_problem(problem)
+
+
+@cache
+def _blas_threads() -> ThreadpoolController:
+    """The process's thread pools, found once (a fresh search costs milliseconds)."""
+    return ThreadpoolController()
+
+
+def _compare_problem(problem: Problem) -> Comparison:
     fits = run_engines(problem)
     _raise_if_no_mle(problem, fits)
     covariance, notes = standard_errors(problem, fits["mle"])
@@ -340,12 +357,28 @@ def se_differences(estimates: pd.DataFrame, se: pd.Series, sets: dict) -> pd.Dat
     A parameter whose MLE is a set (``sets``, by flat name) counts 0: every point
     of the set is the optimum, and certificates already reject an engine outside it.
     """
-    diff = estimates.sub(estimates["mle"], axis=0).abs()
+    values = _scaled_gaps(
+        estimates.to_numpy(float), estimates["mle"].to_numpy(float)[:, None], se.to_numpy(float)
+    )
+    values[[estimates.index.get_loc(p) for p in sets], :] = 0.0
+    return pd.DataFrame(values, index=estimates.index, columns=estimates.columns)
+
+
+def _scaled_gaps(a: np.ndarray, b: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """|a − b| / SE elementwise (SE along the first axis), 0 where a == b."""
+    diff = np.abs(a - b)
+    scale = se if diff.ndim == 1 else se[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = diff.div(se, axis=0).where(diff > 0, 0.0).fillna(0.0)
-    for param in sets:
-        scaled.loc[param] = 0.0
-    return scaled
+        return np.where(diff > 0, np.nan_to_num(diff / scale, nan=0.0), 0.0)
+
+
+@dataclass
+class _Point:
+    """A distinct point among the engines' answers: where, its ℓ, who landed there."""
+
+    theta: np.ndarray
+    engines: list[str]
+    loglik: float = 0.0
 
 
 def judge(
@@ -363,11 +396,11 @@ def judge(
     for name in ("mle", "kl"):
         certificate = fits[name].certificate
         if certificate.at_boundary:
-            return False, "boundary", [f"{name}: {certificate.status}"], _no_optima(problem)
+            return False, "boundary", [f"{name}: {certificate.status}"], _optima(problem, [])
     for name in ("mle", "kl"):
         if not fits[name].converged:
             status = fits[name].certificate.status
-            return False, "did not converge", [f"{name}: {status}"], _no_optima(problem)
+            return False, "did not converge", [f"{name}: {status}"], _optima(problem, [])
     reasons, counted = [], []
     for name, fit in fits.items():
         if name == "mle" or fit.objective != "likelihood":
@@ -382,31 +415,28 @@ def judge(
             (f"{engine} (another start)", np.array([o[p] for p in problem.names]))
             for o in fits[engine].details.get("optima", [])[1:]
         ]
-    optima = _cluster(problem, candidates, se, tolerance)
-    best = optima["loglik"].max()
+    points = _cluster(problem, candidates, se.to_numpy(float), tolerance)
+    best = max(point.loglik for point in points)
     slack = tolerance**2 / 2
-    maximisers = optima[optima["loglik"] >= best - slack]
-    mle_row = optima[optima["engines"].str.split(", ").map(lambda e: "mle" in e)].iloc[0]
+    maximisers = [point for point in points if point.loglik >= best - slack]
+    at = {engine: point for point in points for engine in point.engines}
     disagree = []
-    if mle_row["loglik"] < best - slack:
+    if at["mle"].loglik < best - slack:
         disagree.append(
-            f"mle: its log-likelihood is {best - mle_row['loglik']:.3g} below another "
+            f"mle: its log-likelihood is {best - at['mle'].loglik:.3g} below another "
             "certified optimum's"
         )
     scaled = se_differences(estimates, se, problem.argmax_sets)
     for name in counted:
         worst = float(scaled[name].max())
-        if worst <= tolerance:
-            continue
-        row = optima[optima["engines"].str.split(", ").map(lambda e, n=name: n in e)].iloc[0]
-        if row["loglik"] < best - slack:
-            param = scaled[name].idxmax()
+        if worst > tolerance and at[name].loglik < best - slack:
             disagree.append(
-                f"{name}: {param} differs from the MLE by {worst:.3g} SE (> {tolerance:g}) "
-                f"at a log-likelihood {mle_row['loglik'] - row['loglik']:.3g} lower"
+                f"{name}: {scaled[name].idxmax()} differs from the MLE by {worst:.3g} SE "
+                f"(> {tolerance:g}) at a log-likelihood "
+                f"{at['mle'].loglik - at[name].loglik:.3g} lower"
             )
     if disagree:
-        return False, "disagree", reasons + disagree, maximisers.reset_index(drop=True)
+        return False, "disagree", reasons + disagree, _optima(problem, maximisers)
     sets = {p: b for p, b in problem.argmax_sets.items() if b[1] > b[0]}
     if len(maximisers) > 1 or sets:
         why = [
@@ -418,31 +448,29 @@ def judge(
                 f"{len(maximisers)} distinct points have the same log-likelihood (to "
                 f"{slack:.1g}): the maximiser is a set; see optima"
             )
-        return True, "not unique", reasons + why, maximisers.reset_index(drop=True)
-    return True, "agree", reasons, maximisers.reset_index(drop=True)
+        return True, "not unique", reasons + why, _optima(problem, maximisers)
+    return True, "agree", reasons, _optima(problem, maximisers)
 
 
-def _cluster(problem: Problem, candidates, se: pd.Series, tolerance: float) -> pd.DataFrame:
-    """Distinct points among ``candidates`` (within tolerance SE are one), with ℓ and engines."""
-    names = list(problem.names)
-    scale = se.to_numpy(float)
-    free = np.array([n not in problem.argmax_sets for n in names])
-    rows: list[dict] = []
+def _cluster(problem: Problem, candidates, se: np.ndarray, tolerance: float) -> list[_Point]:
+    """Distinct points among ``candidates`` (within tolerance SE they are one), with ℓ."""
+    free = np.array([n not in problem.argmax_sets for n in problem.names])
+    points: list[_Point] = []
     for engine, theta in candidates:
-        for row in rows:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gap = np.abs(theta - row["theta"]) / scale
-            gap = np.where(np.abs(theta - row["theta"]) > 0, gap, 0.0)
-            if np.max(gap[free], initial=0.0) <= tolerance:
-                row["engines"].append(engine)
+        for point in points:
+            if np.max(_scaled_gaps(theta, point.theta, se)[free], initial=0.0) <= tolerance:
+                point.engines.append(engine)
                 break
         else:
-            rows.append({"theta": theta, "engines": [engine]})
-    table = pd.DataFrame([r["theta"] for r in rows], columns=names)
-    table["loglik"] = [problem.loglik(r["theta"]) for r in rows]
-    table["engines"] = [", ".join(r["engines"]) for r in rows]
+            points.append(_Point(theta, [engine]))
+    for point in points:
+        point.loglik = problem.loglik(point.theta)
+    return points
+
+
+def _optima(problem: Problem, points: list[_Point]) -> pd.DataFrame:
+    """The maximisers as a table: one row each, parameters, log-likelihood, engines."""
+    table = pd.DataFrame([p.theta for p in points], columns=list(problem.names))
+    table["loglik"] = [p.loglik for p in points]
+    table["engines"] = [", ".join(p.engines) for p in points]
     return table
-
-
-def _no_optima(problem: Problem) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*problem.names, "loglik", "engines"])

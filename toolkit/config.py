@@ -104,6 +104,13 @@ SETTINGS: dict[str, Setting] = {
     "laplace_draws": Setting(
         1000, _positive_count, "draws of the Laplace approximation in a posterior group"
     ),
+    "peer_max_n": Setting(
+        100_000,
+        _positive_count,
+        "observations above which a peer's own fit (scipy.stats) is skipped, and the "
+        "comparison says so: such fits do not scale, and a peer never enters the verdict "
+        "unless it ran on all the data",
+    ),
 }
 
 

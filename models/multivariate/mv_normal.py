@@ -8,7 +8,7 @@ covariance is unique, so the parameters are identified. The data are an N × d a
 
 import numpy as np
 
-from models.family import Family, Option, pack_lower, unpack_lower
+from models.family import Family, Option, Statistics, pack_lower, unpack_lower
 from models.univariate import support
 
 
@@ -63,6 +63,29 @@ def _boundary(x, options):
     return None
 
 
+def _stats(values, weights, options):
+    """The weighted mean vector and covariance about it (centred)."""
+    mean = weights @ values
+    centred = values - mean
+    return mean, (centred * weights[:, None]).T @ centred
+
+
+def _mean_logpdf(stats, params, options):
+    from scipy.linalg import solve_triangular
+
+    mean, spread = stats
+    chol = unpack_lower(params["chol"])
+    diagonal = np.diag(chol)
+    if not np.all(diagonal > 0):
+        return -np.inf
+    delta = mean - np.asarray(params["mu"], dtype=float)
+    scatter = spread + np.outer(delta, delta)  # Σ w (x − mu)(x − mu)ᵀ
+    half = solve_triangular(chol, scatter, lower=True)
+    trace = np.trace(solve_triangular(chol, half.T, lower=True))
+    d = len(mean)
+    return -0.5 * (d * np.log(2 * np.pi) + trace) - np.sum(np.log(diagonal))
+
+
 FAMILY = Family(
     name="mv_normal",
     description="d-dimensional normal: mean mu, covariance chol cholᵀ (packed Cholesky factor)",
@@ -87,4 +110,5 @@ FAMILY = Family(
     ),
     demo_options={"d": 3},
     data_ndim=2,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import support
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 # Above 0, as in geometric.py: stats.fit's final polish can stall at p = 0.
 _P_BOUNDS = (1e-9, 1.0)
@@ -26,6 +26,15 @@ def _boundary(x, options):
     return None
 
 
+def _stats(values, weights, options):
+    return (statistics.mean(values, weights),)
+
+
+def _mean_logpdf(stats, params, options):
+    p = params["p"]
+    return stats[0] * np.log(p) + (1 - stats[0]) * np.log1p(-p)
+
+
 FAMILY = Family(
     name="bernoulli",
     description="a single trial: 1 with probability p, else 0",
@@ -40,4 +49,5 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

@@ -1,7 +1,9 @@
 """Beta(alpha, beta) on the open unit interval."""
 
-from models.family import Family
-from models.univariate import support
+import numpy as np
+
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 
 def _scipy_fit(x, options):
@@ -21,6 +23,17 @@ def _boundary(x, options):
     return None
 
 
+def _stats(values, weights, options):
+    return statistics.mean(np.log(values), weights), statistics.mean(np.log1p(-values), weights)
+
+
+def _mean_logpdf(stats, params, options):
+    from scipy.special import betaln
+
+    alpha, beta = params["alpha"], params["beta"]
+    return (alpha - 1) * stats[0] + (beta - 1) * stats[1] - betaln(alpha, beta)
+
+
 FAMILY = Family(
     name="beta",
     description="beta on (0, 1) with shapes alpha and beta (mean alpha/(alpha + beta))",
@@ -34,4 +47,5 @@ FAMILY = Family(
     to_scipy=lambda p, o: {"a": p["alpha"], "b": p["beta"]},
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

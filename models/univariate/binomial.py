@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from models.family import Family, Option
+from models.family import Family, Option, Statistics
+from models.univariate import statistics
 
 # Above 0, as in geometric.py: stats.fit's final polish can stall at p = 0.
 _P_BOUNDS = (1e-9, 1.0)
@@ -32,6 +33,19 @@ def _boundary(x, options):
     return None
 
 
+def _stats(values, weights, options):
+    from scipy.special import gammaln
+
+    n = options["n"]
+    log_choose = gammaln(n + 1.0) - gammaln(values + 1.0) - gammaln(n - values + 1.0)
+    return statistics.mean(values, weights), statistics.mean(log_choose, weights)
+
+
+def _mean_logpdf(stats, params, options):
+    p = params["p"]
+    return stats[1] + stats[0] * np.log(p) + (options["n"] - stats[0]) * np.log1p(-p)
+
+
 FAMILY = Family(
     name="binomial",
     description="successes in n trials, each with probability p (n must be given)",
@@ -48,4 +62,5 @@ FAMILY = Family(
     boundary=_boundary,
     options=(Option("n", "number of trials per observation (required)"),),
     demo_options={"n": 10},
+    statistics=Statistics(_stats, _mean_logpdf),
 )

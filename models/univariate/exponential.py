@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import support
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 
 def _closed_form(x, options):
@@ -21,6 +21,15 @@ def _start(x, options):
     return {"lam": float(np.log(2) / np.median(x))}  # the exponential's median is ln 2 / lam
 
 
+def _stats(values, weights, options):
+    return (statistics.mean(values, weights),)
+
+
+def _mean_logpdf(stats, params, options):
+    lam = params["lam"]
+    return np.log(lam) - lam * stats[0]
+
+
 FAMILY = Family(
     name="exponential",
     description="exponential waiting times with rate lam (mean 1/lam)",
@@ -35,4 +44,5 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     start=_start,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

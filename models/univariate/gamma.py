@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import support
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 
 def _scipy_fit(x, options):
@@ -28,6 +28,18 @@ def _start(x, options):
     return {"alpha": mean**2 / var, "beta": mean / var}
 
 
+def _stats(values, weights, options):
+    return statistics.mean(values, weights), statistics.mean(np.log(values), weights)
+
+
+def _mean_logpdf(stats, params, options):
+    from scipy.special import gammaln
+
+    alpha, beta = params["alpha"], params["beta"]
+    mean, mean_log = stats
+    return alpha * np.log(beta) - gammaln(alpha) + (alpha - 1) * mean_log - beta * mean
+
+
 FAMILY = Family(
     name="gamma",
     description="gamma with shape alpha and rate beta (mean alpha/beta)",
@@ -42,4 +54,5 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import support
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 # Not 0: there scipy's penalised likelihood is infinite, and the final L-BFGS-B polish of
 # stats.fit stalls whenever its first step is clipped to p = 0, leaving differential
@@ -28,6 +28,15 @@ def _boundary(x, options):
     return None
 
 
+def _stats(values, weights, options):
+    return (statistics.mean(values, weights),)
+
+
+def _mean_logpdf(stats, params, options):
+    p = params["p"]
+    return np.log(p) + (stats[0] - 1) * np.log1p(-p)
+
+
 FAMILY = Family(
     name="geometric",
     description="number of trials up to and including the first success, each with probability p",
@@ -42,4 +51,5 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import support
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 
 def _closed_form(x, options):
@@ -31,6 +31,15 @@ def _start(x, options):
     return {"sigma": float(np.median(x) / _MEDIAN)}
 
 
+def _stats(values, weights, options):
+    return (statistics.mean(np.square(values), weights),)
+
+
+def _mean_logpdf(stats, params, options):
+    sigma = params["sigma"]
+    return 0.5 * np.log(2 / np.pi) - np.log(sigma) - stats[0] / (2 * sigma**2)
+
+
 FAMILY = Family(
     name="half_normal",
     description="half-normal: absolute value of a Gaussian with mean 0 and scale sigma",
@@ -46,4 +55,5 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import starts, support
+from models.family import Family, Statistics
+from models.univariate import starts, statistics, support
 
 
 def _closed_form(x, options):
@@ -29,6 +29,16 @@ def _start(x, options):
     return {"mu": mu, "sigma": sigma}
 
 
+def _stats(values, weights, options):
+    return statistics.mean_and_spread(np.log(values), weights)
+
+
+def _mean_logpdf(stats, params, options):
+    mu, sigma = params["mu"], params["sigma"]
+    deviation = statistics.squared_deviation(stats, mu)
+    return -np.log(sigma) - 0.5 * np.log(2 * np.pi) - stats[0] - deviation / (2 * sigma**2)
+
+
 FAMILY = Family(
     name="lognormal",
     description="log-normal: log x is Gaussian with mean mu and standard deviation sigma",
@@ -44,4 +54,5 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

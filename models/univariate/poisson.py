@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from models.family import Family
-from models.univariate import support
+from models.family import Family, Statistics
+from models.univariate import statistics, support
 
 
 def _closed_form(x, options):
@@ -23,6 +23,17 @@ def _boundary(x, options):
     return None
 
 
+def _stats(values, weights, options):
+    from scipy.special import gammaln
+
+    return statistics.mean(values, weights), statistics.mean(gammaln(values + 1.0), weights)
+
+
+def _mean_logpdf(stats, params, options):
+    mu = params["mu"]
+    return stats[0] * np.log(mu) - mu - stats[1]
+
+
 FAMILY = Family(
     name="poisson",
     description="Poisson counts with mean mu",
@@ -37,4 +48,5 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    statistics=Statistics(_stats, _mean_logpdf),
 )

@@ -135,6 +135,7 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
         "kl_offset": problem.kl_note,
         "z": best.x,
         "own_coordinates": coords.own,
+        "statistics": problem.mean_logq is not None,
         "diverging": diverging,
         "starts": len(runs),
         "n_optima": len(optima),

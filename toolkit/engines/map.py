@@ -21,5 +21,4 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit | None:
     """None unless the model has proper priors."""
     if not problem.has_priors:
         return None
-    extra = [fits["find_map"].details["z"]] if "find_map" in fits else []
-    return maximise(problem, problem.pymc.posterior_derivatives, NAME, extra)
+    return maximise(problem, problem.pymc.posterior_derivatives, NAME, fits)

@@ -33,21 +33,25 @@ Derivatives = Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]]
 
 def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     """Maximise the data log-likelihood from find_map's point and every start."""
-    compiled = problem.pymc
-    extra = [fits["find_map"].details["z"]] if "find_map" in fits else []
-    return maximise(problem, compiled.loglik_derivatives, NAME, extra)
+    return maximise(problem, problem.pymc.loglik_derivatives, NAME, fits)
 
 
-def maximise(problem: Problem, derivatives: Derivatives, engine: str, extra: list) -> Fit:
-    """Newton from ``extra`` z-points and every start; the best end point, certified."""
+def maximise(problem: Problem, derivatives: Derivatives, engine: str, fits) -> Fit:
+    """Newton from find_map's point and every start; the best end point, certified.
+
+    find_map's L-BFGS-B ran from the first start; Newton walks from its point and from
+    that start too, since a run that stalled can end where Newton would not go.
+    """
     compiled = problem.pymc
     n = problem.n
     objective = per_observation(derivatives, n)
     nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
     smooth = [i for i in range(compiled.size) if i not in nonsmooth]
     t0 = time.perf_counter()
-    starts = [np.asarray(z, dtype=float) for z in extra]
-    starts += [compiled.to_z(theta) for theta in starting_points(problem)]
+    starts = [compiled.to_z(theta) for theta in starting_points(problem)]
+    found = fits["find_map"].details["z"] if "find_map" in fits else None
+    if found is not None and np.all(np.isfinite(found)):
+        starts.insert(0, np.asarray(found, dtype=float))
     runs = [_run(objective, z, smooth, nonsmooth) for z in starts if np.all(np.isfinite(z))]
     best = best_run(runs)
     fun, grad, hess = objective(best.x)

@@ -6,7 +6,10 @@ import time
 import warnings
 from collections.abc import Mapping
 
-from toolkit.engines.fit import Fit
+import numpy as np
+
+from toolkit.config import settings
+from toolkit.engines.fit import Fit, FitCertificate
 from toolkit.engines.reference import certified
 from toolkit.problem import Problem
 
@@ -14,9 +17,17 @@ NAME = "scipy"
 
 
 def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit | None:
-    """None when the family has no scipy.stats fit."""
+    """None when the family has no scipy.stats fit; skipped (shown, never counted) above
+    ``settings["peer_max_n"]`` observations."""
     if problem.peer_fit is None:
         return None
+    if problem.n > settings["peer_max_n"]:
+        status = (
+            f"skipped: N = {problem.n} is above peer_max_n = {settings['peer_max_n']} "
+            "(scipy.stats' fit does not scale), so it never enters the verdict"
+        )
+        estimates = dict.fromkeys(problem.names, np.nan)
+        return Fit(NAME, estimates, FitCertificate(status, False), "scipy.stats fit (skipped)")
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -36,7 +36,7 @@ ROUND_TOL = 1e-6
 STAGE_GTOL = 1e-8
 #: Trust-region iterations between re-whitenings: far from the optimum the whitening of
 #: the start is stale, and a start that heads for a plateau should not run for ever.
-ROUND_ITERATIONS = 50
+ROUND_ITERATIONS = 100
 #: Largest trust radius (whitened units): far from the optimum the whitening of the start
 #: can be off by orders of magnitude (a scale parameter's curvature falls exponentially
 #: in its log), and the radius must be free to grow with it.
@@ -60,16 +60,24 @@ class Minimum:
 
 def minimise(objective: Objective, x0: np.ndarray, rounds: int = 12) -> Minimum:
     """Minimise ``objective`` from ``x0`` by whitened trust-region rounds, then a polish."""
-    counter = _Counted(objective)
+    with np.errstate(all="ignore"):
+        return _minimise(_Counted(objective), x0, rounds)
+
+
+def _minimise(counter, x0: np.ndarray, rounds: int) -> Minimum:
     x = np.array(x0, dtype=float)
     if not np.isfinite(counter(x)):
         return Minimum(x, np.inf, "objective not finite at the start", 0, counter.calls)
     iterations, message = 0, "no coordinates to move"
     if x.size == 0:
         return Minimum(x, counter(x), message, 0, counter.calls, 0.0, True)
-    transform = refine(counter, x, np.eye(x.size), passes=2)
+    magnitude = max(1.0, abs(counter(x)))
+    transform = refine(_scaled(counter, magnitude), x, np.eye(x.size), passes=2)
     for _ in range(rounds):
-        whitened = _whitened(counter, x, transform)
+        # The objective over its magnitude: far from the optimum it is huge, and unit
+        # curvature of f itself would put every finite-difference step below f's rounding.
+        relative = _scaled(counter, magnitude)
+        whitened = _whitened(relative, x, transform)
         if np.max(np.abs(numdiff.gradient(whitened, np.zeros(x.size)))) <= ROUND_TOL:
             break
         before = counter(x)
@@ -94,7 +102,11 @@ def minimise(objective: Objective, x0: np.ndarray, rounds: int = 12) -> Minimum:
         x, iterations, message = x + transform @ result.x, iterations + result.nit, result.message
         if not before - counter(x) > 1e-12 * max(1.0, abs(before)):
             break  # a round that gains nothing: at the optimum, or on a plateau
-        transform = refine(counter, x, transform, passes=1)
+        previous, magnitude = magnitude, max(1.0, abs(counter(x)))
+        transform = refine(
+            _scaled(counter, magnitude), x, transform * np.sqrt(magnitude / previous), passes=1
+        )
+    transform = transform / np.sqrt(magnitude)  # whitening f itself, for the polish
     x, steps, grad_norm, minimum = polish(counter, x, transform)
     status = f"trust region: {message}; {steps} polish steps"
     return Minimum(x, counter(x), status, iterations + steps, counter.calls, grad_norm, minimum)
@@ -109,44 +121,77 @@ def polish(objective: Objective, x: np.ndarray, transform: np.ndarray, steps: in
     Returns the point, the steps taken, the last whitened gradient's largest component
     and whether the last Hessian was positive definite.
     """
-    taken, norm, minimum = 0, np.inf, False
+    taken, norm, minimum, hess, start = 0, np.inf, False, None, 0.25
     for _ in range(steps):
-        transform = refine(objective, x, transform, passes=1)
+        if hess is None or not _near_identity(hess):
+            transform = refine(objective, x, transform, passes=1, prescale=hess is None)
         whitened = _whitened(objective, x, transform)
         v = np.zeros(x.size)
-        grad = ridders_gradient(whitened, v)
+        grad, error, settled = ridders_estimate(whitened, v, h=start)
+        start = np.minimum(4 * settled, 0.25)  # nearby, the objective is smooth on that scale
         norm = float(np.max(np.abs(grad)))
         hess = numdiff.second_differences(whitened, v)
         minimum = bool(np.all(np.isfinite(hess)) and is_minimum(hess))
+        if norm <= NOISE_FLOOR * float(np.max(error)):
+            break  # the gradient is its own rounding error: no step can be judged now
         try:
             step = -np.linalg.solve(_floored(hess), grad)
         except np.linalg.LinAlgError:
             break
-        trial_grad = ridders_gradient(whitened, step)
-        if not (np.isfinite(whitened(step)) and np.linalg.norm(trial_grad) < np.linalg.norm(grad)):
+        for damping in (1.0, 0.5, 0.25):  # a full step first; halved where the model is off
+            trial_grad = ridders_gradient(whitened, damping * step, h=start)
+            shrinks = np.linalg.norm(trial_grad) < np.linalg.norm(grad)
+            if np.isfinite(whitened(damping * step)) and shrinks:
+                break
+        else:
             break
-        x, taken, norm = x + transform @ step, taken + 1, float(np.max(np.abs(trial_grad)))
+        x = x + transform @ (damping * step)
+        taken, norm = taken + 1, float(np.max(np.abs(trial_grad)))
     return x, taken, norm, minimum
 
 
-def refine(objective: Objective, x: np.ndarray, transform: np.ndarray, passes: int) -> np.ndarray:
+def _near_identity(hess: np.ndarray) -> bool:
+    """The coordinates are still whitened: every curvature within a factor 2 of 1."""
+    if not np.all(np.isfinite(hess)):
+        return False
+    values = np.linalg.eigvalsh(0.5 * (hess + hess.T))
+    return bool(values.min() > 0.5 and values.max() < 2.0)
+
+
+def refine(
+    objective: Objective, x: np.ndarray, transform: np.ndarray, passes: int, prescale: bool = True
+) -> np.ndarray:
     """``transform`` whitened again at ``x``, ``passes`` times: T ← T·W(v ↦ f(x + T v)).
 
     One pass resolves curvatures down to about 1e-8 of the largest (the finite-difference
     Hessian's relative accuracy); compounding passes resolves the weak directions of a
-    badly conditioned problem, which a single pass floors.
+    badly conditioned problem, which a single pass floors. The first pass scales each
+    coordinate by its own curvature first (``prescale``); later passes start from
+    coordinates already whitened.
     """
-    for _ in range(passes):
-        correction = whitening(_whitened(objective, x, transform), np.zeros(x.size))
+    for done in range(passes):
+        correction = whitening(
+            _whitened(objective, x, transform), np.zeros(x.size), prescale=prescale or done > 0
+        )
         if not np.all(np.isfinite(correction)):
             break
         transform = transform @ correction
+        prescale = False
     return transform
 
 
-def whitening(objective: Objective, x: np.ndarray) -> np.ndarray:
-    """T with Tᵀ H T ≈ I for the finite-difference Hessian H at ``x`` (eigenvalues floored)."""
-    scale = np.array([_curvature_scale(objective, x, i) for i in range(x.size)])
+def whitening(objective: Objective, x: np.ndarray, prescale: bool = True) -> np.ndarray:
+    """T with Tᵀ H T ≈ I for the finite-difference Hessian H at ``x`` (eigenvalues floored).
+
+    ``prescale`` first scales each coordinate by its own curvature (coordinates whose
+    scales differ by orders of magnitude); without it the coordinates are taken as they
+    are (already about whitened).
+    """
+    if prescale:
+        f0 = objective(x)
+        scale = np.array([_curvature_scale(objective, x, i, f0) for i in range(x.size)])
+    else:
+        scale = np.ones(x.size)
 
     def scaled(v):
         return objective(x + scale * v)
@@ -162,29 +207,39 @@ def whitening(objective: Objective, x: np.ndarray) -> np.ndarray:
 def derivatives(objective: Objective, x: np.ndarray):
     """Gradient and Hessian of ``objective`` at ``x``, independently of the optimiser's.
 
-    Measured in coordinates whitened afresh at ``x`` (three compounded passes): the
+    Measured in coordinates whitened afresh at ``x`` (two compounded passes): the
     gradient by Ridders' extrapolation (:func:`ridders_gradient`), the Hessian by second
     differences. Returns (gradient, Hessian) mapped back to the coordinates of ``x`` and
     (gradient, Hessian) in the whitened coordinates, where the Hessian is about the
     identity and judging it does not suffer the mapping's rounding.
     """
-    transform = refine(objective, x, np.eye(x.size), passes=3)
-    whitened = _whitened(objective, x, transform)
-    v = np.zeros(x.size)
-    grad = ridders_gradient(whitened, v)
-    hess = numdiff.second_differences(whitened, v)
+    with np.errstate(all="ignore"):
+        transform = refine(objective, x, np.eye(x.size), passes=2)
+        whitened = _whitened(objective, x, transform)
+        v = np.zeros(x.size)
+        grad = ridders_gradient(whitened, v)
+        hess = numdiff.second_differences(whitened, v)
     inverse = np.linalg.pinv(transform)
     return (inverse.T @ grad, inverse.T @ hess @ inverse), (grad, hess)
 
 
+#: The polish stops when the gradient is within this factor of its own estimated error.
+NOISE_FLOOR = 4.0
 #: A Ridders estimate whose error is below this (whitened units, where the objective's
 #: curvature is 1) has settled: smaller steps would only add rounding error.
 SETTLED = 1e-9
 
 
 def ridders_gradient(
-    f: Objective, x: np.ndarray, h: float = 1.0, shrink: float = 2.0, levels: int = 20
+    f: Objective, x: np.ndarray, h: float = 0.25, shrink: float = 2.0, levels: int = 16
 ) -> np.ndarray:
+    """The gradient of :func:`ridders_estimate`, without its error."""
+    return ridders_estimate(f, x, h, shrink, levels)[0]
+
+
+def ridders_estimate(
+    f: Objective, x: np.ndarray, h=0.25, shrink: float = 2.0, levels: int = 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradient by Ridders' method: central differences at steps h, h/2, h/4, ...,
     extrapolated to step 0 (Richardson), keeping the estimate with the smallest error.
 
@@ -193,13 +248,16 @@ def ridders_gradient(
     until the estimate settles finds the step at which the objective is still smooth,
     however non-quadratic it is (a fixed stencil at one step is biased where higher
     derivatives are large: a likelihood far from normal within one standard error); once
-    it has settled, the search stops before rounding error takes over.
+    it has settled, the search stops before rounding error takes over. ``h`` may be one
+    starting step per coordinate. Returns the gradient, each component's estimated error
+    and the step at which each settled (a good start for the next estimate nearby).
     """
-    grad = np.empty(x.size)
+    starts = np.broadcast_to(np.asarray(h, dtype=float), x.shape)
+    grad, errors, steps = np.empty(x.size), np.empty(x.size), np.empty(x.size)
     factor = shrink**2
     for i in range(x.size):
         e = np.zeros(x.size)
-        best, best_error, previous, step = np.nan, np.inf, [], h
+        best, best_error, best_step, previous, step = np.nan, np.inf, starts[i], [], starts[i]
         for level in range(levels):
             e[i] = step
             row = [(f(x + e) - f(x - e)) / (2 * step)]
@@ -209,12 +267,13 @@ def ridders_gradient(
                 power *= factor
                 error = max(abs(row[j + 1] - row[j]), abs(row[j + 1] - previous[j]))
                 if error <= best_error:
-                    best, best_error = row[j + 1], error
+                    best, best_error, best_step = row[j + 1], error, step
             if level and best_error <= SETTLED and abs(row[-1] - previous[-1]) >= 2 * best_error:
                 break  # settled at larger steps, and rounding takes over from here down
             previous, step = row, step / shrink
         grad[i] = best if np.isfinite(best) else row[0]
-    return grad
+        errors[i], steps[i] = best_error, best_step
+    return grad, errors, steps
 
 
 def is_minimum(hess: np.ndarray) -> bool:
@@ -227,6 +286,13 @@ def _whitened(objective: Objective, x: np.ndarray, transform: np.ndarray) -> Obj
         return objective(x + transform @ v)
 
     return whitened
+
+
+def _scaled(objective: Objective, magnitude: float) -> Objective:
+    def scaled(x):
+        return objective(x) / magnitude
+
+    return scaled
 
 
 def _finite(hess: np.ndarray) -> np.ndarray:
@@ -247,9 +313,8 @@ def _floored(hess: np.ndarray) -> np.ndarray:
     return (vectors * _floor(values)) @ vectors.T
 
 
-def _curvature_scale(objective: Objective, x: np.ndarray, i: int) -> float:
+def _curvature_scale(objective: Objective, x: np.ndarray, i: int, f0: float) -> float:
     """A step along coordinate ``i`` over which the objective changes by O(1)·curvature."""
-    f0 = objective(x)
     h = 1e-3 * max(1.0, abs(x[i]))
     curvature = np.nan
     for _ in range(6):
@@ -274,6 +339,5 @@ class _Counted:
 
     def __call__(self, x: np.ndarray) -> float:
         self.calls += 1
-        with np.errstate(all="ignore"):
-            value = float(self.objective(x))
+        value = float(self.objective(x))
         return value if np.isfinite(value) else np.inf

@@ -37,9 +37,13 @@ class CompiledModel:
     #: Per coordinate of z: True where the variable's transform maps a constrained
     #: value (a scale, a probability, an increment) to the real line.
     constrained: np.ndarray
+    #: The model's terms whose log-probability is the data log-likelihood.
+    likelihood: list = field(repr=False)
+    #: PyTensor mode of the functions called a few times per fit (None: the default, C).
+    rarely: str | None = field(repr=False)
     _loglik: Any = field(repr=False)
+    #: (z -> natural values, z -> their Jacobian).
     _natural: Any = field(repr=False)
-    _jacobian: Any = field(repr=False)
     _lazy: dict = field(default_factory=dict, repr=False)
     _bound: dict = field(default_factory=dict, repr=False)
 
@@ -66,23 +70,23 @@ class CompiledModel:
     def posterior_derivatives(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log-posterior with the model's priors (no Jacobian), gradient and Hessian."""
         if "posterior" not in self._lazy:
-            variables = self.model.free_RVs + self.model.observed_RVs
-            self._lazy["posterior"] = _compile_derivatives(self.model, self.point, variables)[0]
+            variables = self.model.free_RVs + self.likelihood
+            self._lazy["posterior"] = _compile_derivatives(self.model, self.point, variables)
         value, grad, hess = self._lazy["posterior"](np.asarray(z, dtype=float))
         return float(value), np.asarray(grad), np.asarray(hess)
 
     def natural(self, z: np.ndarray) -> np.ndarray:
         """The flat natural-space parameters at ``z``."""
-        return np.asarray(self._natural(np.asarray(z, dtype=float)), dtype=float)
+        return np.asarray(self._natural[0](np.asarray(z, dtype=float)), dtype=float)
 
     def natural_jacobian(self, z: np.ndarray) -> np.ndarray:
         """d natural / d z at ``z``."""
-        return np.asarray(self._jacobian(np.asarray(z, dtype=float)), dtype=float)
+        return np.asarray(self._natural[1](np.asarray(z, dtype=float)), dtype=float)
 
     def to_z(self, theta: np.ndarray) -> np.ndarray:
         """The unconstrained z of flat natural parameters (PyMC's forward transforms)."""
         if "to_z" not in self._lazy:
-            self._lazy["to_z"] = _compile_forward(self.model, self.point)
+            self._lazy["to_z"] = _compile_forward(self.model, self.point, self.rarely)
         with np.errstate(all="ignore"):
             return np.asarray(self._lazy["to_z"](np.asarray(theta, dtype=float)), dtype=float)
 
@@ -91,6 +95,12 @@ class CompiledModel:
         if "rows" not in self._lazy:
             self._lazy["rows"] = _compile_row_logp(self.model, self.point)
         return self._lazy["rows"](np.asarray(z, dtype=float))
+
+    def lazy(self, name: str, build):
+        """A function compiled on first use (``build()``) and kept with this model."""
+        if name not in self._lazy:
+            self._lazy[name] = build()
+        return self._lazy[name]
 
     def to_vector(self, point: Mapping[str, np.ndarray]) -> np.ndarray:
         """Ravel a point of value-variable values in the compiled order."""
@@ -101,22 +111,31 @@ class CompiledModel:
         return [i for name in variables for i in self.coordinates.get(name, [])]
 
 
-def compile_model(model) -> CompiledModel:
-    """Compile ``model``'s log-likelihood derivatives and transforms (10–20 s cold)."""
+def compile_model(model, likelihood=None, *, reused: bool = True) -> CompiledModel:
+    """Compile ``model``'s log-likelihood derivatives and transforms (seconds cold).
+
+    ``likelihood`` lists the model's terms that make up the data log-likelihood
+    (default: its observed variables; a catalog family's model writes it as one
+    potential over atoms weighted by their counts). ``reused``: the model will be
+    refitted many times in this process (a catalog family), so the functions called
+    a few times per fit are compiled to C too; otherwise (a user's model, compiled for
+    one or two fits) they run without C, which saves seconds of compiling.
+    """
     point = {
         v.name: np.asarray(value)
         for v, value in zip(model.value_vars, _initial_values(model), strict=True)
     }
-    loglik, natural, jacobian = _compile_derivatives(model, point, model.observed_RVs)
+    terms = list(model.observed_RVs) if likelihood is None else list(likelihood)
     coordinates = _coordinates(model, point)
     return CompiledModel(
         model=model,
         point=point,
         coordinates=coordinates,
         constrained=_constrained(model, point, coordinates),
-        _loglik=loglik,
-        _natural=natural,
-        _jacobian=jacobian,
+        likelihood=terms,
+        rarely=None if reused else CHEAP,
+        _loglik=_compile_derivatives(model, point, terms),
+        _natural=_compile_natural(model, point, None if reused else CHEAP),
     )
 
 
@@ -126,30 +145,49 @@ def _initial_values(model) -> list[np.ndarray]:
     return [initial[v.name] for v in model.value_vars]
 
 
-def _function(inputs, outputs):
+def _function(inputs, outputs, mode=None):
     import pytensor
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BLAS.*")
-        return pytensor.function(inputs, outputs)
+        return pytensor.function(inputs, outputs, mode=mode)
+
+
+#: Mode of the functions a user's model calls a handful of times per fit (transforms,
+#: their Jacobian, the start's check): without C, since compiling C code for them would
+#: cost seconds cold for microseconds saved.
+CHEAP = "FAST_COMPILE"
 
 
 def _compile_derivatives(model, point, variables):
-    """z -> (logp of ``variables``, gradient, Hessian); z -> natural; z -> its Jacobian."""
+    """z -> (logp of ``variables``, gradient, Hessian), compiled to C: called at every step.
+
+    The Hessian is the vectorised Jacobian of the gradient rather than a Scan over its
+    entries: the same numbers, cheaper to compile and to call.
+    """
+    import pytensor
+    from pymc.pytensorf import join_nonshared_inputs
+
+    logp = model.logp(vars=variables, jacobian=False)
+    (logp,), z = join_nonshared_inputs(point, [logp], model.value_vars)
+    grad = pytensor.gradient.grad(logp, z)
+    hess = pytensor.gradient.jacobian(grad, z, vectorize=True)
+    return _function([z], [logp, grad, hess])
+
+
+def _compile_natural(model, point, mode):
+    """z -> the natural values of the free variables, and z -> their Jacobian."""
     import pytensor
     import pytensor.tensor as pt
     from pymc.pytensorf import join_nonshared_inputs
 
-    logp = model.logp(vars=variables, jacobian=False)
     natural = pt.concatenate([pt.flatten(v) for v in model.replace_rvs_by_values(model.free_RVs)])
-    (logp, natural), z = join_nonshared_inputs(point, [logp, natural], model.value_vars)
-    grad = pytensor.gradient.grad(logp, z)
-    hess = pytensor.gradient.hessian(logp, z)
-    jac = pytensor.gradient.jacobian(natural, z)
-    return _function([z], [logp, grad, hess]), _function([z], natural), _function([z], jac)
+    (natural,), z = join_nonshared_inputs(point, [natural], model.value_vars)
+    jac = pytensor.gradient.jacobian(natural, z, vectorize=True)
+    return _function([z], natural, mode=mode), _function([z], jac, mode=mode)
 
 
-def _compile_forward(model, point):
+def _compile_forward(model, point, mode):
     """theta (flat natural values of the free variables) -> z, by PyMC's forward transforms."""
     import pytensor.tensor as pt
     from pytensor.graph.replace import graph_replace
@@ -171,7 +209,7 @@ def _compile_forward(model, point):
             inputs = graph_replace(list(rv.owner.inputs), replacements, strict=False)
             value = transform.forward(value, *inputs)
         outputs.append(pt.flatten(value))
-    return _function([theta], pt.concatenate(outputs))
+    return _function([theta], pt.concatenate(outputs), mode=mode)
 
 
 def _coordinates(model, point) -> dict[str, list[int]]:

@@ -1,10 +1,12 @@
 """Adapter: a catalog family and one sample of data -> :class:`~toolkit.problem.Problem`.
 
-The family's PyMC model (flat priors on the natural domain of each parameter,
-the data in a ``pm.Data`` container ``x``) is built and compiled once per
-(family, structural options) and refitted by swapping data. The kl engine's
-log-density is the family's own scipy.stats/numpy implementation, evaluated
-on the distinct values only.
+The family's PyMC model (flat priors on the natural domain of each parameter)
+writes the log-likelihood over the sample's atoms: Σ count · log q(value), one
+``pm.Potential`` (``obs``) over the distinct values in a ``pm.Data`` container
+``atoms`` and their counts in ``counts``, so that its cost grows with the number
+of distinct values, not with N. It is built and compiled once per (family, structural options) and
+refitted by swapping data. The kl engine's log-density is the family's own
+scipy.stats/numpy implementation, evaluated on the distinct values only.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
     x, resolved = validation.family_data(family, data, options)
     shapes = family.param_shapes(resolved)
     atoms = row_atoms(x)
-    values = x[atoms.index]
+    distinct = x[atoms.index]
+    values = distinct.astype(np.int64) if family.discrete else distinct
 
     def logq(theta: np.ndarray) -> np.ndarray:
-        return family.logpdf(values, unflatten(theta, shapes), resolved)
+        return family.logpdf(distinct, unflatten(theta, shapes), resolved)
 
     def natural(params: dict) -> np.ndarray:
         return flatten(params, shapes)
@@ -46,15 +49,28 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
         arguments = family.to_scipy(unflatten(theta, shapes), resolved)
         return getattr(stats, family.scipy_dist)(**arguments)
 
+    mean_logq = None
+    if family.statistics is not None:
+        stats = family.statistics.compute(distinct, atoms.weights, resolved)
+
+        def mean_logq(theta: np.ndarray) -> float:
+            return family.statistics.mean_logpdf(stats, unflatten(theta, shapes), resolved)
+
     names = flat_names(shapes)
     kl_offset, kl_note = _kl_offset(family, x)
+    if mean_logq is not None:
+        kl_note += (
+            "; the kl engine sums Σ p̂ log q through the sample's sufficient statistics "
+            "(exact algebra, the family's own density)"
+        )
     return Problem(
         label=family.name,
         shapes=shapes,
-        compiled=_compiled(family, resolved, x),
-        bound={"x": x},
+        compiled=_compiled(family, resolved, values, atoms.counts),
+        bound={"atoms": values, "counts": atoms.counts.astype(float)},
         atoms=atoms,
         logq=logq,
+        mean_logq=mean_logq,
         density=("scipy.stats and numpy: the family's own log-density (independent of PyMC)"),
         independent=True,
         discrete=family.discrete,
@@ -98,25 +114,28 @@ def _kl_offset(family: Family, x: np.ndarray) -> tuple[float, str]:
     )
 
 
-def _compiled(family: Family, options: dict[str, Any], x: np.ndarray) -> CompiledModel:
+def _compiled(family: Family, options: dict[str, Any], values, counts) -> CompiledModel:
     key = (family.name, tuple(sorted(options.items())))
     if key not in _COMPILED:
-        _COMPILED[key] = compile_model(build_model(family, options, x))
+        model = build_model(family, options, values, counts)
+        _COMPILED[key] = compile_model(model, likelihood=[model["obs"]])
     return _COMPILED[key]
 
 
-def build_model(family: Family, options: dict[str, Any], x: np.ndarray):
-    """The family's PyMC model: flat priors on the natural domains, observed ``x``."""
+def build_model(family: Family, options: dict[str, Any], values: np.ndarray, counts: np.ndarray):
+    """The family's PyMC model: flat priors on the natural domains, and the log-likelihood
+    Σ count · log q(value) over the distinct ``values`` (a potential named ``obs``)."""
     import pymc as pm
 
     shapes = family.param_shapes(options)
     with pm.Model() as model:
-        data = pm.Data("x", x)
+        x = pm.Data("atoms", values)
+        w = pm.Data("counts", np.asarray(counts, dtype=float))
         params = {
             name: _flat_prior(name, domain, shapes[name]) for name, domain in family.domains.items()
         }
-        arguments = family.pymc_arguments(params, options)
-        getattr(pm, family.pymc_dist)("obs", **arguments, observed=data)
+        dist = getattr(pm, family.pymc_dist).dist(**family.pymc_arguments(params, options))
+        pm.Potential("obs", pm.math.sum(w * pm.logp(dist, x)))
     return model
 
 

@@ -101,7 +101,7 @@ def model_problem(model) -> Problem:
 def _compiled(model) -> CompiledModel:
     cached = _COMPILED.get(id(model))
     if cached is None or cached[0] is not model:
-        _COMPILED[id(model)] = cached = (model, compile_model(model))
+        _COMPILED[id(model)] = cached = (model, compile_model(model, reused=False))
     return cached[1]
 
 

@@ -92,6 +92,9 @@ class Problem:
     domains: dict[str, str] | None = None
     #: The catalog declaration (Family or RegressionFamily) or None for a user's model.
     declaration: Any = field(default=None, repr=False)
+    #: Natural flat θ -> Σ w log q over the atoms, through the family's sufficient
+    #: statistics (O(1) per call), where it has them.
+    mean_logq: Callable[[np.ndarray], float] | None = field(default=None, repr=False)
     #: z -> log q at each atom, for the kl engine in PyMC's coordinates (a user's model).
     logq_z: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
     #: The observed data by name, as saved in an InferenceData's observed_data group.
@@ -149,15 +152,25 @@ class Problem:
         return unflatten(theta, self.shapes)
 
     def loglik(self, theta: np.ndarray) -> float:
-        """Total log-likelihood at natural flat θ, from ``logq`` on the atoms."""
+        """Total log-likelihood at natural flat θ (the problem's own density, over atoms)."""
+        theta = np.asarray(theta, dtype=float)
         with np.errstate(all="ignore"):
-            logq = self.logq(np.asarray(theta, dtype=float))
-        return float(np.sum(self.atoms.counts * logq))
+            if self.mean_logq is not None:
+                return float(self.n * self.mean_logq(theta))
+            return float(np.sum(self.atoms.counts * self.logq(theta)))
 
     def kl(self, theta: np.ndarray) -> float:
-        """KL(p̂ ‖ q_θ) at natural flat θ, as ``kl_note`` describes it (inf where undefined)."""
+        """KL(p̂ ‖ q_θ) at natural flat θ, as ``kl_note`` describes it (inf where undefined).
+
+        Exact for discrete data: one correctly rounded sum over the atoms.
+        """
+        theta = np.asarray(theta, dtype=float)
+        if self.mean_logq is not None and not self.discrete:
+            with np.errstate(all="ignore"):
+                value = -float(self.mean_logq(theta)) - self.kl_offset
+            return value if np.isfinite(value) else np.inf
         with np.errstate(all="ignore"):
-            logq = self.logq(np.asarray(theta, dtype=float))
+            logq = self.logq(theta)
         if np.any(np.isnan(logq)) or np.any(logq == np.inf):
             return np.inf
         weights = self.atoms.weights
@@ -166,18 +179,23 @@ class Problem:
         return cross_entropy(weights, logq) - self.kl_offset
 
     def kl_objective(self) -> Callable[[np.ndarray], float]:
-        """A fast θ -> KL for optimisers: the same sum as :meth:`kl`, pairwise-summed."""
+        """A fast θ -> KL for optimisers: the sum of :meth:`kl`, through the sufficient
+        statistics where the problem has them, pairwise-summed over atoms otherwise."""
         weights = self.atoms.weights
         offset = (
             float(np.sum(weights * self.atoms.log_conditional))
             if self.discrete
             else -self.kl_offset
         )
-        logq_of = self.logq
+        mean_logq = self.mean_logq
+        if mean_logq is None:
+            logq_of = self.logq
+
+            def mean_logq(theta):
+                return float(np.sum(weights * logq_of(theta)))
 
         def objective(theta: np.ndarray) -> float:
-            with np.errstate(all="ignore"):
-                value = offset - float(np.sum(weights * logq_of(theta)))
-            return value if np.isfinite(value) else np.inf
+            value = offset - mean_logq(theta)
+            return value if value == value and abs(value) != np.inf else np.inf
 
         return objective
