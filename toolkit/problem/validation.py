@@ -24,8 +24,9 @@ RANK_TOL = np.finfo(float).eps
 #: (a rate) and of the values of log-scale parameters (measured: an exponential fit to data
 #: near 1e-95 has a Hessian of -inf), and float64 ends at 1.8e308.
 LARGEST, SMALLEST = 1e50, 1e-50
-#: Discrete data are held as int64 by PyMC: counts must stay below 2**63.
-LARGEST_COUNT = 2.0**63
+#: PyMC holds integer data as int32 (``pymc.intX`` under float64): a count of 2**31 or more
+#: would wrap round to a negative or wrong number, silently. Counts must stay below it.
+LARGEST_COUNT = 2.0**31
 
 
 def family_data(family, data: Any, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -84,20 +85,18 @@ def check_range(
 ) -> None:
     """A DataError when finite ``x`` lies beyond what the engines evaluate in float64.
 
-    Values beyond ±:data:`LARGEST` (counts: beyond int64) are named with the first
-    index; data that never reach :data:`SMALLEST` in magnitude (and are not all 0)
-    are refused as a whole: rescaling them (new units) brings them into range.
+    Values beyond ±:data:`LARGEST` (counts: :data:`LARGEST_COUNT` or more, which PyMC's
+    int32 cannot hold) are named with the first index; data that never reach
+    :data:`SMALLEST` in magnitude (and are not all 0) are refused as a whole: rescaling
+    them (new units) brings them into range.
     """
-    largest = LARGEST_COUNT if discrete else LARGEST
-    what = "counts" if discrete else "values"
-    reject(
-        np.abs(x) >= largest if discrete else np.abs(x) > largest,
-        x,
-        where,
-        f"{what} outside the range the model can be evaluated on (beyond ±{largest:.3g})",
-        labels,
-        word,
-    )
+    if discrete:
+        mask = np.abs(x) >= LARGEST_COUNT
+        what = f"counts of {LARGEST_COUNT:.0f} or more (PyMC holds counts as int32)"
+    else:
+        mask = np.abs(x) > LARGEST
+        what = f"values beyond ±{LARGEST:g}"
+    reject(mask, x, where, f"{what}, outside the range the model can be evaluated on", labels, word)
     top = float(np.max(np.abs(x))) if x.size else 0.0
     if 0 < top < SMALLEST:
         raise DataError(
