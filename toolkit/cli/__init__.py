@@ -22,6 +22,7 @@ from models.demo import demo_datasets
 from models.regression.declaration import RegressionFamily
 from toolkit.cli.csv_input import Selection, UserError, choose_column, read_table, select_columns
 from toolkit.compare import compare
+from toolkit.config import SETTINGS
 from toolkit.engines.posterior import POSTERIORS
 from toolkit.errors import DataError, ModelError
 from toolkit.quiet import quiet
@@ -43,6 +44,11 @@ DEMO_OUTPUT = "reports/demo.html"
 USER_ERRORS = (UserError, DataError, ModelError, ResultsError)
 
 
+class UsageError(UserError):
+    """A command line that cannot work whatever the file holds: one line, exit 2 (as
+    argparse's own usage errors)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)  # usage errors: argparse prints them and exits with 2
@@ -50,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except USER_ERRORS as err:
         print(f"klmle: error: {' '.join(str(err).split())}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(err, UsageError) else 1
     except KeyboardInterrupt:
         print("klmle: interrupted", file=sys.stderr)
         return 130
@@ -85,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--no-intercept", action="store_true", help="regression families: no intercept column"
     )
-    fit.add_argument("--tolerance", type=float, default=None, help="agreement tolerance in SE")
+    fit.add_argument("--tolerance", type=_tolerance, default=None, help="agreement tolerance in SE")
     fit.add_argument(
         "--dropna",
         action="store_true",
@@ -119,6 +125,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tolerance(text: str) -> float:
+    """--tolerance as the settings table validates it (argparse: exit 2 when invalid)."""
+    try:
+        return SETTINGS["tolerance"].validate(float(text))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from None
+
+
 def _family_options():
     seen = {}
     for family in families().values():
@@ -144,6 +158,7 @@ def _run_families(args) -> int:
 
 def _run_fit(args) -> int:
     family = get_family(args.family)
+    _refuse_unused_options(args, family)
     if isinstance(family, RegressionFamily):
         return _run_fit_regression(args, family)
     data, label, selection = _read_data(args, family)
@@ -157,6 +172,20 @@ def _run_fit(args) -> int:
     print(selection.describe())
     _fit_outputs(args, cmp, dataset=label, source=f"column “{label}” of {args.file}")
     return 0
+
+
+def _refuse_unused_options(args, family) -> None:
+    """A UsageError for an option this family would ignore: nothing given is dropped."""
+    regression = isinstance(family, RegressionFamily)
+    given = {o.name for o in _family_options() if getattr(args, o.name) is not None}
+    unused = sorted(given - {o.name for o in family.options})
+    if regression and args.column:
+        unused.append("column")
+    if not regression:
+        unused += [name for name in ("y", "x", "no_intercept") if getattr(args, name)]
+    if unused:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in unused)
+        raise UsageError(f"{family.name} takes no {flags}; see klmle fit --help")
 
 
 @contextlib.contextmanager
@@ -192,7 +221,7 @@ def _read_data(args, family):
     """The data for a non-regression family, a label naming its column(s), and the
     selection (columns, rows and their lines) they came from."""
     if args.column and len(args.column) > 1 and family.data_ndim == 1:
-        raise UserError(f"{family.name} fits one column; got --column {len(args.column)} times")
+        raise UsageError(f"{family.name} fits one column; got --column {len(args.column)} times")
     table = read_table(args.file)
     if family.data_ndim == 2:
         chosen = select_columns(table.frame(args.column), args.column, args.file)
@@ -206,12 +235,12 @@ def _read_data(args, family):
 def _run_fit_regression(args, family) -> int:
     """``klmle fit FILE --family <regression> --y COL [--x COL ...]``."""
     if family.mean_function:
-        raise UserError(
+        raise UsageError(
             f"{family.name} needs a Python mean function f(x, theta, math): use "
             "toolkit.compare() from Python"
         )
     if args.y is None:
-        raise UserError(f"{family.name} needs --y COL, the response column")
+        raise UsageError(f"{family.name} needs --y COL, the response column")
     table = read_table(args.file)
     x = args.x if args.x else [c for c in table.columns if c != args.y]
     selection = table.complete(table.frame([args.y, *x]), args.dropna)
@@ -237,7 +266,7 @@ def _run_fit_regression(args, family) -> int:
 
 def _run_demo(args) -> int:
     if args.n < 10:
-        raise UserError(f"--n must be at least 10 observations, got {args.n}")
+        raise UsageError(f"--n must be at least 10 observations, got {args.n}")
     jobs = [
         (
             name,

@@ -107,7 +107,7 @@ def test_fit_multivariate_family_takes_several_columns(tmp_path, capsys):
 def test_fit_univariate_family_rejects_several_columns(tmp_path, capsys):
     path = tmp_path / "two.csv"
     path.write_text("a,b\n1,2\n3,4\n")
-    assert main(["fit", str(path), "--family", "gamma", "--column", "a", "--column", "b"]) == 1
+    assert main(["fit", str(path), "--family", "gamma", "--column", "a", "--column", "b"]) == 2
     assert "fits one column" in capsys.readouterr().err
 
 
@@ -171,8 +171,11 @@ def test_dropna_drops_only_rows_missing_a_column_used(tmp_path, capsys):
         # positions are the file's lines as an editor shows them, header = line 1
         ("a\n1.0\n-2.0\n2.0\n", "gamma", "first at line 3 of"),
         ("a\r\n1.0\r\n2.0\r\ninf\r\n", "gamma", "1 infinite values; first at line 4 of"),
-        ("x\n1\n2\n1e17\n3\n", "poisson", None),  # a huge count is data, not an error
+        ("x\n1\n2\n1e9\n3\n", "poisson", None),  # a huge count is data, not an error
+        # PyMC holds counts as int32: 1e17 would wrap round to 1569325056, silently
+        ("x\n1\n2\n1e17\n3\n", "poisson", "1 counts of 2147483648 or more (PyMC holds"),
         ("x\n1\n2\n1e300\n", "poisson", "outside the range the model can be evaluated on"),
+        ("x\n1\n2\n1e300\n", "gamma", "beyond ±1e+50, outside the range the model can be"),
         ('a\n1\n"2\n"\n3\n-1\n', "gamma", "first at line 6 of"),  # a quoted newline
     ],
 )
@@ -256,7 +259,35 @@ def test_only_the_toolkits_errors_are_one_line(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err == "klmle: error: m: the model has no free variables\n"
 
 
-def test_usage_errors_exit_2(capsys):
+@pytest.mark.parametrize("tolerance", ["abc", "-1", "0", "nan", "inf"])
+def test_a_bad_tolerance_is_a_usage_error(capsys, tolerance):
     with pytest.raises(SystemExit) as exit_info:
-        main(["fit", "x.csv", "--family", "normal", "--tolerance", "abc"])
+        main(["fit", "x.csv", "--family", "normal", "--tolerance", tolerance])
     assert exit_info.value.code == 2
+    assert f"argument --tolerance: {tolerance!r}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("family", "args", "words"),
+    [
+        # options the family would ignore are refused, never dropped silently
+        ("normal", ["--k", "3"], "normal takes no --k"),
+        ("normal", ["--y", "x"], "normal takes no --y"),
+        ("gamma", ["--x", "x", "--no-intercept"], "gamma takes no --x, --no-intercept"),
+        ("linear_regression", ["--y", "x", "--column", "x"], "linear_regression takes no --column"),
+        ("linear_regression", [], "linear_regression needs --y COL"),
+        ("nonlinear_regression", ["--y", "x"], "needs a Python mean function"),
+        ("normal", ["--column", "x", "--column", "x"], "normal fits one column"),
+    ],
+)
+def test_command_lines_that_cannot_work_exit_2(tmp_path, capsys, family, args, words):
+    path = tmp_path / "x.csv"
+    path.write_text("x\n1\n2\n3\n")
+    assert _fit(path, family, *args) == 2
+    captured = capsys.readouterr()
+    assert (
+        captured.err.startswith("klmle: error: ")
+        and words in captured.err
+        and len(captured.err.strip().splitlines()) == 1
+    )
+    assert captured.out == ""
