@@ -91,10 +91,18 @@ class Statistics:
     options)`` is then Σ w log q(x; θ) exactly (algebra, not an approximation), written
     with numpy/scipy.special, independent of PyMC. The kl engine's objective is the same
     sum over atoms, evaluated in O(1) per step instead of O(distinct values).
+
+    ``pseudo_atoms(stats, options)``, where the log-density is linear in statistics
+    that a point set can match, gives one or two values with weights (summing to 1)
+    whose weighted statistics are ``stats``: any log-density of the family summed over
+    them equals its sum over the sample's atoms, for every θ (the normal: two points
+    m ± s with the sample's mean and variance). PyMC's own density then sees a large
+    sample in O(1) per evaluation.
     """
 
     compute: Callable[[np.ndarray, np.ndarray, Options], tuple]
     mean_logpdf: Callable[[tuple, Params, Options], float]
+    pseudo_atoms: Callable[[tuple, Options], tuple[np.ndarray, np.ndarray]] | None = None
 
 
 @dataclass(frozen=True)

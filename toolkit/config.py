@@ -111,6 +111,13 @@ SETTINGS: dict[str, Setting] = {
         "comparison says so: such fits do not scale, and a peer never enters the verdict "
         "unless it ran on all the data",
     ),
+    "pseudo_atoms_above": Setting(
+        100_000,
+        _positive_count,
+        "distinct values above which a family with sufficient statistics shows PyMC its "
+        "sample as one or two pseudo-atoms with the same weighted statistics (the same "
+        "log-likelihood, by algebra) instead of every distinct value",
+    ),
 }
 
 

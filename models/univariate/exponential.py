@@ -44,5 +44,7 @@ FAMILY = Family(
     closed_form=_closed_form,
     scipy_fit=_scipy_fit,
     start=_start,
-    statistics=Statistics(_stats, _mean_logpdf),
+    statistics=Statistics(
+        _stats, _mean_logpdf, lambda stats, options: statistics.one_point(stats[0])
+    ),
 )

@@ -40,6 +40,16 @@ def _mean_logpdf(stats, params, options):
     return alpha * np.log(beta) - gammaln(alpha) + (alpha - 1) * mean_log - beta * mean
 
 
+def _pseudo_atoms(stats, options):
+    """Two equally weighted points with the sample's mean m and mean log g: the roots of
+    t² − 2mt + e^(2g), real since m ≥ e^g (arithmetic ≥ geometric mean)."""
+    mean, mean_log = stats
+    geometric = np.exp(mean_log)
+    half_gap = np.sqrt(max((mean - geometric) * (mean + geometric), 0.0))
+    upper = mean + half_gap
+    return np.array([geometric**2 / upper, upper]), np.array([0.5, 0.5])
+
+
 FAMILY = Family(
     name="gamma",
     description="gamma with shape alpha and rate beta (mean alpha/beta)",
@@ -54,5 +64,5 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
-    statistics=Statistics(_stats, _mean_logpdf),
+    statistics=Statistics(_stats, _mean_logpdf, _pseudo_atoms),
 )

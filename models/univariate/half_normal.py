@@ -55,5 +55,7 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
-    statistics=Statistics(_stats, _mean_logpdf),
+    statistics=Statistics(
+        _stats, _mean_logpdf, lambda stats, options: statistics.one_point(np.sqrt(stats[0]))
+    ),
 )

@@ -39,6 +39,12 @@ def _mean_logpdf(stats, params, options):
     return -np.log(sigma) - 0.5 * np.log(2 * np.pi) - stats[0] - deviation / (2 * sigma**2)
 
 
+def _pseudo_atoms(stats, options):
+    """exp(m ± s): the mean and spread of log x, so also Σ w log x, are the sample's."""
+    values, weights = statistics.two_points(stats)
+    return np.exp(values), weights
+
+
 FAMILY = Family(
     name="lognormal",
     description="log-normal: log x is Gaussian with mean mu and standard deviation sigma",
@@ -54,5 +60,5 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
-    statistics=Statistics(_stats, _mean_logpdf),
+    statistics=Statistics(_stats, _mean_logpdf, _pseudo_atoms),
 )

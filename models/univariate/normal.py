@@ -53,5 +53,7 @@ FAMILY = Family(
     scipy_fit=_scipy_fit,
     boundary=_boundary,
     start=_start,
-    statistics=Statistics(_stats, _mean_logpdf),
+    statistics=Statistics(
+        _stats, _mean_logpdf, lambda stats, options: statistics.two_points(stats)
+    ),
 )

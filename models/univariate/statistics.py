@@ -18,3 +18,14 @@ def squared_deviation(stats: tuple[float, float], location) -> float:
     """Σ w·(x − location)² from (mean, spread), without cancelling digits."""
     m, spread = stats
     return spread + (m - location) ** 2
+
+
+def two_points(stats: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Two equally weighted points m ± s with mean m and spread s² (from (m, spread))."""
+    m, spread = stats
+    s = np.sqrt(spread)
+    return np.array([m - s, m + s]), np.array([0.5, 0.5])
+
+
+def one_point(value: float) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([value]), np.array([1.0])

@@ -118,6 +118,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(run=_run_demo)
 
+    bench = commands.add_parser(
+        "bench", help="measure speed: refits, peers, large N, a user's model, the demo"
+    )
+    bench.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    bench.add_argument(
+        "--skip",
+        default="",
+        metavar="SECTIONS",
+        help="comma-separated sections to leave out: refit, peers, scaling, user_model, demo",
+    )
+    bench.set_defaults(run=_run_bench)
+
     report = commands.add_parser("report", help="re-render a report from saved results (.nc)")
     report.add_argument("results", help="results file written by 'klmle demo' or 'klmle fit'")
     report.add_argument("--output", metavar="PATH", help="HTML file (default: RESULTS.html)")
@@ -294,6 +306,20 @@ def _run_demo(args) -> int:
     _write_outputs(
         entries, Path(args.output), title="klmle demo: KL minimisation is maximum likelihood"
     )
+    return 0
+
+
+def _run_bench(args) -> int:
+    import json
+
+    from toolkit.cli import bench
+
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    unknown = skip - set(bench.SECTIONS)
+    if unknown:
+        raise UserError(f"--skip: unknown sections {sorted(unknown)}; known: {bench.SECTIONS}")
+    figures = bench.run(skip, log=lambda line: print(line, file=sys.stderr, flush=True))
+    print(json.dumps(figures, indent=2) if args.json else bench.format_text(figures))
     return 0
 
 

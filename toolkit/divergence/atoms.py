@@ -165,6 +165,21 @@ class RowAtoms:
         return np.log(self.counts / self.group_counts)
 
 
+def _sorted_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a position of each distinct value, its count), distinct values ascending.
+
+    One unstable argsort: any row of an atom represents it, and introsort is several
+    times faster than the stable sort ``np.unique(return_index=True)`` needs (10⁷ rows).
+    """
+    order = np.argsort(values, kind="quicksort")
+    ordered = values[order]
+    first = np.empty(values.size, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return order[starts], np.diff(np.append(starts, values.size))
+
+
 def row_atoms(rows: ArrayLike, n_covariates: int = 0) -> RowAtoms:
     """Reduce rows to atoms: distinct rows, their counts and their covariate-group counts.
 
@@ -191,7 +206,7 @@ def row_atoms(rows: ArrayLike, n_covariates: int = 0) -> RowAtoms:
         raise ValueError(f"rows must be a non-empty 1-D or 2-D array, got shape {arr.shape}")
     n = int(arr.shape[0])
     if arr.ndim == 1:
-        _, index, counts = np.unique(arr, return_index=True, return_counts=True)
+        index, counts = _sorted_runs(arr)
         return RowAtoms(index, counts, np.broadcast_to(np.int64(n), index.shape), n)
     _, index, counts = np.unique(arr, axis=0, return_index=True, return_counts=True)
     if n_covariates == 0:

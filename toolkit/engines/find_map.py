@@ -20,7 +20,6 @@ from collections.abc import Mapping
 import numpy as np
 import pymc as pm
 from pymc.exceptions import SamplingError
-from pymc.initial_point import make_initial_point_expression, make_initial_point_fn
 from scipy.optimize import minimize
 
 from toolkit.engines.fit import Fit, certify
@@ -42,7 +41,7 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     start = problem.unflatten(problem.start) if problem.start is not None else None
     t0 = time.perf_counter()
     with quiet():
-        point, raw = replica(start)
+        point, raw = replica(compiled.initial_point(start))
     seconds = time.perf_counter() - t0
     z = compiled.to_vector(point)
     derivatives = (
@@ -78,7 +77,10 @@ class FindMap:
     ``compile_dlogp`` for the objective and its gradient, the initial point with the
     start's values as inputs, and ``check_start_vals``'s per-term log-probabilities;
     the cost wrapper's arithmetic and the scipy call (L-BFGS-B, scipy's defaults) are
-    the same, so data swapped with ``pm.set_data`` give ``pm.find_MAP``'s answer.
+    the same, so data swapped with ``pm.set_data`` give ``pm.find_MAP``'s answer. The
+    initial point (the model's, with a start's values in it) is the compiled model's
+    (:meth:`~toolkit.problem.compiled.CompiledModel.initial_point`), compiled as PyMC
+    compiles it.
     ``check_mode`` compiles the start's check (only its finiteness matters).
     """
 
@@ -99,15 +101,10 @@ class FindMap:
                 point_fn=False,
                 mode=check_mode,
             )
-            self._initial = make_initial_point_fn(
-                model=model, jitter_rvs=set(), return_transformed=True, overrides=None
-            )
         self._term_names = [t.name for t in terms]
-        self._started: dict = {}
 
-    def initial_point(self, start: dict | None) -> dict[str, np.ndarray]:
-        """find_MAP's start: the model's initial point with ``start`` (natural values) in it."""
-        point = self._initial(None) if not start else self._with_start(start)
+    def check(self, point: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """``point`` in the value variables' dtypes, if every term is finite there."""
         point = {k: np.asarray(v, dtype=self.dtypes[k]) for k, v in point.items()}
         values = self._term_logps(*[point[n] for n in self.value_names])
         if not all(np.isfinite(np.round(np.asarray(v), 2)) for v in values):
@@ -118,50 +115,13 @@ class FindMap:
             )
         return point
 
-    def _with_start(self, start: dict) -> dict:
-        key = tuple((name, np.shape(value)) for name, value in start.items())
-        if key not in self._started:
-            self._started[key] = self._compile_start(key)
-        names, function = self._started[key]
-        values = [np.asarray(start[n], dtype=self.model[n].dtype) for n, _ in key]
-        return dict(zip(names, function(*values), strict=True))
+    def __call__(self, start: dict[str, np.ndarray]):
+        """(point of value variables, scipy's result or None at the evaluation cap).
 
-    def _compile_start(self, key):
-        """The initial-point graph with the start's values as inputs, compiled as PyMC does."""
-        import pytensor.tensor as pt
-        from pymc.pytensorf import compile as pm_compile
-        from pymc.pytensorf import replace_rng_nodes
-        from pymc.util import get_transformed_name
-
-        model = self.model
-        inputs, overrides = [], {}
-        for name, shape in key:
-            placeholder = pt.tensor(dtype=model[name].dtype, shape=shape)
-            inputs.append(placeholder)
-            overrides[model[name]] = placeholder
-        initial = make_initial_point_expression(
-            free_rvs=model.free_RVs,
-            rvs_to_transforms=model.rvs_to_transforms,
-            initval_strategies={**model.rvs_to_initial_values, **overrides},
-            jitter_rvs=set(),
-            default_strategy="support_point",
-            return_transformed=True,
-        )
-        function = pm_compile(
-            inputs=inputs,
-            outputs=replace_rng_nodes(initial),
-            mode="FAST_COMPILE",
-            on_unused_input="ignore",
-        )
-        names = []
-        for rv in model.free_RVs:
-            transform = model.rvs_to_transforms[rv]
-            names.append(get_transformed_name(rv.name, transform) if transform else rv.name)
-        return names, function
-
-    def __call__(self, start: dict | None = None):
-        """(point of value variables, scipy's result or None at the evaluation cap)."""
-        point = self.initial_point(start)
+        ``start``: find_MAP's initial point (value variables), as
+        :meth:`~toolkit.problem.compiled.CompiledModel.initial_point` gives it.
+        """
+        point = self.check(start)
         slots, offset, index = [], 0, {n: i for i, n in enumerate(self.value_names)}
         for name in self.optimised:
             value = point[name]

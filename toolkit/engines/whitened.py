@@ -99,6 +99,9 @@ def _minimise(counter, x0: np.ndarray, rounds: int) -> Minimum:
         except (ValueError, np.linalg.LinAlgError) as err:  # derivatives not finite on the way
             message = f"stopped: {err}"
             break
+        except UnboundLocalError:  # scipy's trust-exact subproblem ends without a step
+            message = "stopped: scipy's trust-exact subproblem found no step"
+            break
         x, iterations, message = x + transform @ result.x, iterations + result.nit, result.message
         if not before - counter(x) > 1e-12 * max(1.0, abs(before)):
             break  # a round that gains nothing: at the optimum, or on a plateau

@@ -44,6 +44,10 @@ class CompiledModel:
     _loglik: Any = field(repr=False)
     #: (z -> natural values, z -> their Jacobian).
     _natural: Any = field(repr=False)
+    #: Shared variables holding data that are not the model's ``pm.Data`` (a template's).
+    containers: dict = field(default_factory=dict, repr=False)
+    #: Initial values (natural, by variable name) the model declares.
+    initvals: dict = field(default_factory=dict, repr=False)
     _lazy: dict = field(default_factory=dict, repr=False)
     _bound: dict = field(default_factory=dict, repr=False)
 
@@ -59,7 +63,10 @@ class CompiledModel:
         """Put ``data`` in the model's ``pm.Data`` containers (only what changed)."""
         changed = {k: v for k, v in data.items() if self._bound.get(k) is not v}
         for name, value in changed.items():
-            self.model.set_data(name, value)
+            if name in self.containers:
+                self.containers[name].set_value(value, borrow=True)
+            else:
+                self.model.set_data(name, value)
         self._bound.update(changed)
 
     def loglik_derivatives(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -96,7 +103,22 @@ class CompiledModel:
             self._lazy["rows"] = _compile_row_logp(self.model, self.point)
         return self._lazy["rows"](np.asarray(z, dtype=float))
 
-    def lazy(self, name: str, build):
+    def initial_point(self, start: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+        """The model's initial point (value variables) with ``start``'s natural values in it.
+
+        As PyMC computes it for ``pm.find_MAP(start)``: the initial-point graph with the
+        declared initial values and ``start`` as overrides, compiled once per set of
+        overridden names and shapes (the values are inputs).
+        """
+        overrides = {**self.initvals, **(start or {})}
+        if not overrides:
+            return dict(self.point)
+        key = tuple((name, np.shape(value)) for name, value in overrides.items())
+        names, function = self.lazy(("initial_point", key), lambda: _compile_start(self.model, key))
+        values = [np.asarray(overrides[n], dtype=self.model[n].dtype) for n, _ in key]
+        return {n: np.asarray(v) for n, v in zip(names, function(*values), strict=True)}
+
+    def lazy(self, name, build):
         """A function compiled on first use (``build()``) and kept with this model."""
         if name not in self._lazy:
             self._lazy[name] = build()
@@ -111,7 +133,9 @@ class CompiledModel:
         return [i for name in variables for i in self.coordinates.get(name, [])]
 
 
-def compile_model(model, likelihood=None, *, reused: bool = True) -> CompiledModel:
+def compile_model(
+    model, likelihood=None, *, reused: bool = True, containers: Mapping | None = None
+) -> CompiledModel:
     """Compile ``model``'s log-likelihood derivatives and transforms (seconds cold).
 
     ``likelihood`` lists the model's terms that make up the data log-likelihood
@@ -120,6 +144,8 @@ def compile_model(model, likelihood=None, *, reused: bool = True) -> CompiledMod
     refitted many times in this process (a catalog family), so the functions called
     a few times per fit are compiled to C too; otherwise (a user's model, compiled for
     one or two fits) they run without C, which saves seconds of compiling.
+    ``containers``: shared variables by name that hold data besides the model's
+    ``pm.Data`` (a structure's template, :mod:`toolkit.problem.structure`).
     """
     point = {
         v.name: np.asarray(value)
@@ -134,6 +160,7 @@ def compile_model(model, likelihood=None, *, reused: bool = True) -> CompiledMod
         constrained=_constrained(model, point, coordinates),
         likelihood=terms,
         rarely=None if reused else CHEAP,
+        containers=dict(containers or {}),
         _loglik=_compile_derivatives(model, point, terms),
         _natural=_compile_natural(model, point, None if reused else CHEAP),
     )
@@ -185,6 +212,45 @@ def _compile_natural(model, point, mode):
     (natural,), z = join_nonshared_inputs(point, [natural], model.value_vars)
     jac = pytensor.gradient.jacobian(natural, z, vectorize=True)
     return _function([z], natural, mode=mode), _function([z], jac, mode=mode)
+
+
+def _compile_start(model, key):
+    """The initial-point graph with the values of ``key``'s variables as inputs.
+
+    Compiled as ``pymc.initial_point.make_initial_point_fn`` compiles it (FAST_COMPILE,
+    random generators replaced), so the point is the one ``pm.find_MAP`` starts from.
+    """
+    import pytensor.tensor as pt
+    from pymc.initial_point import make_initial_point_expression
+    from pymc.pytensorf import compile as pm_compile
+    from pymc.pytensorf import replace_rng_nodes
+    from pymc.util import get_transformed_name
+
+    inputs, overrides = [], {}
+    for name, shape in key:
+        placeholder = pt.tensor(dtype=model[name].dtype, shape=shape)
+        inputs.append(placeholder)
+        overrides[model[name]] = placeholder
+    initial = make_initial_point_expression(
+        free_rvs=model.free_RVs,
+        rvs_to_transforms=model.rvs_to_transforms,
+        initval_strategies={**model.rvs_to_initial_values, **overrides},
+        jitter_rvs=set(),
+        default_strategy="support_point",
+        return_transformed=True,
+    )
+    with quiet():
+        function = pm_compile(
+            inputs=inputs,
+            outputs=replace_rng_nodes(initial),
+            mode="FAST_COMPILE",
+            on_unused_input="ignore",
+        )
+    names = []
+    for rv in model.free_RVs:
+        transform = model.rvs_to_transforms[rv]
+        names.append(get_transformed_name(rv.name, transform) if transform else rv.name)
+    return names, function
 
 
 def _compile_forward(model, point, mode):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from models.family import Family, pack_lower, triangle_order
+from toolkit.config import settings
 from toolkit.divergence import entropy_estimate, row_atoms
 from toolkit.problem import validation
 from toolkit.problem.compiled import CompiledModel, compile_model
@@ -50,24 +51,37 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
         return getattr(stats, family.scipy_dist)(**arguments)
 
     mean_logq = None
+    bound = {"atoms": values, "counts": atoms.counts.astype(float)}
+    pseudo = False
     if family.statistics is not None:
         stats = family.statistics.compute(distinct, atoms.weights, resolved)
+        if family.statistics.pseudo_atoms and distinct.size > settings["pseudo_atoms_above"]:
+            pseudo_values, pseudo_weights = family.statistics.pseudo_atoms(stats, resolved)
+            bound = {"atoms": pseudo_values, "counts": pseudo_weights * atoms.n}
+            pseudo = True
 
         def mean_logq(theta: np.ndarray) -> float:
             return family.statistics.mean_logpdf(stats, unflatten(theta, shapes), resolved)
 
     names = flat_names(shapes)
-    kl_offset, kl_note = _kl_offset(family, x)
+    # The sorted sample, rebuilt from the atoms (sorted once already) for the entropy.
+    kl_offset, kl_note = _kl_offset(family, np.repeat(distinct, atoms.counts) if x.ndim == 1 else x)
     if mean_logq is not None:
         kl_note += (
             "; the kl engine sums Σ p̂ log q through the sample's sufficient statistics "
             "(exact algebra, the family's own density)"
         )
+    if pseudo:
+        kl_note += (
+            f"; PyMC's engines saw the {distinct.size} distinct values as "
+            f"{bound['atoms'].size} pseudo-atoms with the same weighted sufficient statistics "
+            "(the same log-likelihood for every θ, by algebra)"
+        )
     return Problem(
         label=family.name,
         shapes=shapes,
-        compiled=_compiled(family, resolved, values, atoms.counts),
-        bound={"atoms": values, "counts": atoms.counts.astype(float)},
+        compiled=_compiled(family, resolved, bound["atoms"], bound["counts"]),
+        bound=bound,
         atoms=atoms,
         logq=logq,
         mean_logq=mean_logq,

@@ -11,19 +11,15 @@ evaluated on every row and read at one representative row per atom.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from toolkit.divergence import RowAtoms, row_atoms
 from toolkit.errors import DataError, ModelError
 from toolkit.problem import validation
-from toolkit.problem.compiled import CompiledModel, compile_model, data_source, data_value
+from toolkit.problem.compiled import data_source, data_value
 from toolkit.problem.problem import Problem
 from toolkit.problem.regression import conditional_kl_note
-
-#: Compiled models by the model object they were compiled from.
-_COMPILED: dict[int, tuple[Any, CompiledModel]] = {}
+from toolkit.problem.structure import compiled_for
 
 #: Ops of the improper priors that leave the log-posterior equal to the log-likelihood.
 FLAT_OPS = ("FlatRV", "HalfFlatRV")
@@ -64,10 +60,15 @@ def model_problem(model) -> Problem:
     atoms = _atoms(keys, responses)
     k = sum(int(np.prod(s)) if s else 1 for s in shapes.values())
     validation.check_rows(label, atoms.n, k)
-    compiled = _compiled(model)
+    compiled, data = compiled_for(model)
+    compiled.bind(data)
+
+    def rows(z: np.ndarray) -> np.ndarray:  # this model's data in the shared containers
+        compiled.bind(data)
+        return compiled.row_logp(z)
 
     def logq_z(z: np.ndarray) -> np.ndarray:
-        return compiled.row_logp(z)[atoms.index]
+        return rows(z)[atoms.index]
 
     def logq(theta: np.ndarray) -> np.ndarray:
         return logq_z(compiled.to_z(theta))
@@ -79,7 +80,7 @@ def model_problem(model) -> Problem:
         label=label,
         shapes=shapes,
         compiled=compiled,
-        bound={},
+        bound=data,
         atoms=atoms,
         logq=logq,
         logq_z=logq_z,
@@ -92,21 +93,18 @@ def model_problem(model) -> Problem:
         has_priors=any(type(rv.owner.op).__name__ not in FLAT_OPS for rv in model.free_RVs),
         default_starts=4,
         k_free=compiled.size,
-        row_logq=lambda theta: compiled.row_logp(compiled.to_z(theta)),
+        row_logq=lambda theta: rows(compiled.to_z(theta)),
     )
     _check_support(problem, responses)
     return problem
 
 
-def _compiled(model) -> CompiledModel:
-    cached = _COMPILED.get(id(model))
-    if cached is None or cached[0] is not model:
-        _COMPILED[id(model)] = cached = (model, compile_model(model, reused=False))
-    return cached[1]
-
-
 def _rv_shapes(model) -> list:
-    shapes = model.eval_rv_shapes()
+    """Each free variable's shape: its static shape, or evaluated when that is symbolic."""
+    static = [rv.type.shape for rv in model.free_RVs]
+    if all(s is not None for shape in static for s in shape):
+        return static
+    shapes = model.eval_rv_shapes()  # compiles a small function
     return [shapes[rv.name] for rv in model.free_RVs]
 
 

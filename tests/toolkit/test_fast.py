@@ -1,0 +1,185 @@
+"""What makes the fast path possible: graphs compiled once, data swapped, atoms and
+sufficient statistics equal to the raw data, and the ``find_map`` column equal to
+``pm.find_MAP``. Timings live in ``klmle bench``, not here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytest
+from pytensor.compile.function.types import FunctionMaker
+
+import toolkit
+from tests.toolkit.model_references import MISRA1A_X, MISRA1A_Y
+from toolkit.problem import make_problem
+from toolkit.problem.structure import compiled_for
+
+
+@pytest.fixture
+def compilations(monkeypatch):
+    """Count PyTensor compilations (every compiled function goes through FunctionMaker)."""
+    count = {"n": 0}
+    create = FunctionMaker.create
+
+    def counted(self, *args, **kwargs):
+        count["n"] += 1
+        return create(self, *args, **kwargs)
+
+    monkeypatch.setattr(FunctionMaker, "create", counted)
+    return count
+
+
+def misra1a(y, x=MISRA1A_X, start=(500.0, 1e-4)):
+    """NIST Misra1a as a user writes it: numpy arrays, initial values, a flat-prior scale."""
+    with pm.Model() as model:
+        b1 = pm.Flat("b1", initval=start[0])
+        b2 = pm.Flat("b2", initval=start[1])
+        sigma = pm.HalfFlat("sigma")
+        pm.Normal("y", b1 * (1 - pm.math.exp(-b2 * x)), sigma, observed=y)
+    return model
+
+
+def test_second_model_of_the_same_structure_compiles_nothing(compilations):
+    toolkit.compare(misra1a(MISRA1A_Y))
+    first = compilations["n"]
+    assert first > 0
+    y = MISRA1A_Y * 1.01 + 0.1
+    cmp = toolkit.compare(misra1a(y, start=(300.0, 2e-4)))  # new arrays, new initial values
+    assert compilations["n"] == first
+    assert cmp.verdict == "agree"
+    fresh = toolkit.compare(misra1a(y, start=(300.0, 2e-4)))
+    np.testing.assert_array_equal(cmp.estimates["mle"], fresh.estimates["mle"])
+
+
+def test_structure_cache_tells_models_apart():
+    """Another scalar constant, prior or row count is another structure: never confused."""
+    base, _ = compiled_for(misra1a(MISRA1A_Y))
+    same, _ = compiled_for(misra1a(MISRA1A_Y + 1.0))
+    assert same._loglik is base._loglik
+    with pm.Model() as other_prior:
+        b1 = pm.Normal("b1", 0, 1000, initval=500.0)
+        b2 = pm.Flat("b2", initval=1e-4)
+        sigma = pm.HalfFlat("sigma")
+        pm.Normal("y", b1 * (1 - pm.math.exp(-b2 * MISRA1A_X)), sigma, observed=MISRA1A_Y)
+    assert compiled_for(other_prior)[0]._loglik is not base._loglik
+    shorter = misra1a(MISRA1A_Y[:10], x=MISRA1A_X[:10])
+    assert compiled_for(shorter)[0]._loglik is not base._loglik
+
+
+def test_interleaved_models_of_one_structure_keep_their_own_data():
+    a = make_problem(misra1a(MISRA1A_Y))
+    b = make_problem(misra1a(2 * MISRA1A_Y))
+    theta = np.array([240.0, 5.5e-4, 0.1])
+    la, lb = a.loglik(theta), b.loglik(theta)
+    assert la != lb
+    assert a.loglik(theta) == la  # b's data were bound in between
+
+
+def test_second_catalog_fit_compiles_nothing(compilations):
+    rng = np.random.default_rng(3)
+    toolkit.compare("gamma", rng.gamma(2.0, 1.5, 500))
+    first = compilations["n"]
+    toolkit.compare("gamma", rng.gamma(3.0, 0.5, 2000))
+    assert compilations["n"] == first
+
+
+def _pm_find_map(problem):
+    """Plain ``pm.find_MAP`` on the problem's model with its data, from its start."""
+    compiled = problem.pymc
+    start = problem.unflatten(problem.start) if problem.start is not None else None
+    if not start:
+        start = {k: np.asarray(v) for k, v in compiled.initvals.items()} or None
+    point = pm.find_MAP(start=start, model=compiled.model, progressbar=False)
+    return np.concatenate([np.ravel(point[name]) for name in problem.shapes])
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("normal", np.random.default_rng(1).normal(3.0, 2.0, 300)),
+        ("gamma", np.random.default_rng(2).gamma(2.0, 1.5, 300)),
+        ("categorical", np.random.default_rng(3).integers(0, 4, 300)),
+    ],
+)
+def test_find_map_column_is_pm_find_map(name, data):
+    problem = make_problem(name, data)
+    cmp = toolkit.compare(name, data)
+    expected = _pm_find_map(problem)
+    np.testing.assert_allclose(cmp.estimates["find_map"].to_numpy(), expected, rtol=1e-10)
+
+
+def test_find_map_column_is_pm_find_map_on_user_models():
+    with pm.Model() as prior_model:  # proper priors: find_map is the MAP
+        mu = pm.Normal("mu", 0.0, 1.0)
+        sigma = pm.HalfNormal("sigma", 2.0)
+        pm.Normal("y", mu, sigma, observed=np.random.default_rng(4).normal(1.0, 1.5, 40))
+    for model in (prior_model, misra1a(MISRA1A_Y), misra1a(MISRA1A_Y * 0.9)):
+        cmp = toolkit.compare(model)
+        point = pm.find_MAP(model=model, progressbar=False)
+        expected = np.array([float(point[name]) for name in cmp.estimates.index])
+        np.testing.assert_allclose(cmp.estimates["find_map"].to_numpy(), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["normal", "gamma", "lognormal", "poisson", "binomial"])
+def test_sufficient_statistics_equal_the_sum_over_atoms(name):
+    from models import get_family
+
+    family = get_family(name)
+    options = dict(family.demo_options)
+    data = family.simulate(np.random.default_rng(5), 400, family.demo_params, options)
+    problem = make_problem(name, data, **options)
+    assert problem.mean_logq is not None
+    theta = np.asarray(problem.closed_form() if problem.closed_form else problem.start) * 1.1
+    by_atoms = float(np.sum(problem.atoms.weights * problem.logq(theta)))
+    assert problem.mean_logq(theta) == pytest.approx(by_atoms, rel=1e-13)
+
+
+def test_large_and_small_samples_of_the_same_values_agree():
+    """Repeating a sample k times changes N, not the atoms: same estimates, same KL."""
+    x = np.random.default_rng(6).poisson(3.5, 200)
+    small = toolkit.compare("poisson", x)
+    large = toolkit.compare("poisson", np.tile(x, 1000))
+    for engine in ("mle", "kl", "closed_form"):
+        np.testing.assert_allclose(large.estimates[engine], small.estimates[engine], rtol=1e-12)
+    np.testing.assert_allclose(large.kl["mle"], small.kl["mle"], rtol=1e-12)
+
+
+PSEUDO = ["normal", "lognormal", "exponential", "half_normal", "gamma"]
+
+
+@pytest.mark.parametrize("name", PSEUDO)
+def test_pseudo_atoms_have_the_sample_statistics(name):
+    """One or two pseudo-atoms give Σ w log q of the sample at every θ (algebra)."""
+    from models import get_family
+    from toolkit.problem.names import unflatten
+
+    family = get_family(name)
+    data = family.simulate(np.random.default_rng(7), 3000, family.demo_params, {})
+    problem = make_problem(name, data)
+    stats = family.statistics.compute(data[problem.atoms.index], problem.atoms.weights, {})
+    values, weights = family.statistics.pseudo_atoms(stats, {})
+    assert weights.sum() == pytest.approx(1.0, rel=1e-15)
+    rng = np.random.default_rng(8)
+    for _ in range(5):
+        theta = np.asarray(problem.closed_form() if problem.closed_form else problem.start)
+        theta = theta * rng.uniform(0.5, 1.5, theta.size)
+        params = unflatten(theta, problem.shapes)
+        by_pseudo = float(np.dot(weights, family.logpdf(values, params, {})))
+        assert by_pseudo == pytest.approx(problem.mean_logq(theta), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", PSEUDO)
+def test_large_samples_through_pseudo_atoms_fit_as_the_atoms_do(name):
+    from models import get_family
+    from toolkit.config import settings_context
+
+    family = get_family(name)
+    data = family.simulate(np.random.default_rng(9), 5000, family.demo_params, {})
+    atoms = toolkit.compare(name, data)
+    with settings_context(pseudo_atoms_above=1000):
+        pseudo = toolkit.compare(name, data)
+    assert "pseudo-atoms" in pseudo.kl_note and "pseudo-atoms" not in atoms.kl_note
+    assert pseudo.verdict == atoms.verdict == "agree"
+    for engine in ("mle", "kl"):
+        np.testing.assert_allclose(pseudo.estimates[engine], atoms.estimates[engine], rtol=1e-12)
+    np.testing.assert_allclose(pseudo.loglik["mle"], atoms.loglik["mle"], rtol=1e-13)
