@@ -211,7 +211,7 @@ def test_cli_fit_prints_the_comparison(tmp_path, capsys):
 def test_cli_nonlinear_needs_the_api(tmp_path, capsys):
     path = tmp_path / "d.csv"
     pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 2.5]}).to_csv(path, index=False)
-    assert main(["fit", str(path), "--family", "nonlinear_regression", "--y", "y"]) == 1
+    assert main(["fit", str(path), "--family", "nonlinear_regression", "--y", "y"]) == 2
     assert "mean function" in capsys.readouterr().err
 
 

@@ -317,7 +317,7 @@ def _run_bench(args) -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = skip - set(bench.SECTIONS)
     if unknown:
-        raise UserError(f"--skip: unknown sections {sorted(unknown)}; known: {bench.SECTIONS}")
+        raise UsageError(f"--skip: unknown sections {sorted(unknown)}; known: {bench.SECTIONS}")
     figures = bench.run(skip, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(figures, indent=2) if args.json else bench.format_text(figures))
     return 0

@@ -291,3 +291,21 @@ def test_command_lines_that_cannot_work_exit_2(tmp_path, capsys, family, args, w
         and len(captured.err.strip().splitlines()) == 1
     )
     assert captured.out == ""
+
+
+def test_console_script_names_a_text_cell_in_one_line(tmp_path):
+    # The case of issue 10 in a real process: stderr holds the one line and nothing else
+    # (it used to hold PyTensor's rewrite failures and tracebacks, after a wrong fit).
+    path = tmp_path / "mv.csv"
+    path.write_text("a,b\n1,2\nfoo,3\n2,5\n3,1\n4,4\n5,2\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", "fit", str(path), "--family", "mv_normal"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"klmle: error: {path}: column 'a' has 1 non-numeric value(s) among numbers; "
+        "first at line 3 ('foo')\n"
+    )
