@@ -3,11 +3,13 @@
 import toolkit
 cmp = toolkit.compare("gamma", data)
 cmp.estimates, cmp.se, cmp.loglik, cmp.kl, cmp.agree
+results = toolkit.load_results("reports/demo")   # saved comparisons, by key
 """
 
 from toolkit.compare import Comparison, compare
 from toolkit.config import settings, settings_context
 from toolkit.errors import BoundaryError, DataError, ModelError
+from toolkit.report.results import load_results
 
 __all__ = [
     "BoundaryError",
@@ -15,6 +17,7 @@ __all__ = [
     "DataError",
     "ModelError",
     "compare",
+    "load_results",
     "settings",
     "settings_context",
 ]

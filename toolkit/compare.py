@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import numpy as np
@@ -11,10 +11,11 @@ import pandas as pd
 from threadpoolctl import ThreadpoolController
 
 from toolkit.config import settings, settings_context
+from toolkit.divergence import entropy_estimate
 from toolkit.engines import Fit, run_engines
 from toolkit.engines.fit import inverse_root_diagonal, scaled_positive_definite
 from toolkit.engines.mle import per_observation
-from toolkit.engines.scores import opg_standard_errors
+from toolkit.engines.scores import opg_standard_errors, outer_product_of_scores
 from toolkit.errors import BoundaryError, DataError
 from toolkit.problem import Problem, make_problem
 from toolkit.problem.names import variable_of
@@ -52,10 +53,49 @@ class Comparison:
     problem: Problem = field(repr=False)
     covariance: np.ndarray = field(repr=False)
 
+    def __repr__(self) -> str:
+        engines = ", ".join(self.estimates.columns)
+        return (
+            f"<Comparison {self.label}: N = {self.n}, verdict {self.verdict!r} "
+            f"(tolerance {self.tolerance:g} SE), engines {engines}>"
+        )
+
+    def __str__(self) -> str:
+        """The estimates table, verdict and reasons, as ``klmle fit`` prints them."""
+        from toolkit.report.text import comparison_text
+
+        return comparison_text(self)
+
+    @property
+    def kl_kind(self) -> str:
+        """What ``kl`` is: "exact" (discrete data), "estimate" (cross-entropy minus an
+        entropy estimate of p) or "cross-entropy" (the KL up to a θ-free constant)."""
+        if self.problem.discrete:
+            return "exact"
+        if self.problem.data is None or self.problem.kl_offset == 0.0:
+            return "cross-entropy"
+        return "estimate"
+
+    @cached_property
+    def kl_error(self) -> pd.Series:
+        """By engine: the rounding level of an exact KL (a value within it is 0), the
+        standard error of an estimate, NaN where unknown (computed when first asked)."""
+        return kl_uncertainty(self.problem, self.fits, self.kl_kind)
+
     @property
     def max_se_difference(self) -> pd.Series:
         """max over parameters of |θ_engine − θ_mle| / SE, by engine."""
         return se_differences(self.estimates, self.se, self.problem.argmax_sets).max(axis=0)
+
+    @property
+    def se_sandwich(self) -> pd.Series:
+        """Huber's sandwich standard error of each parameter at the MLE.
+
+        Right even when the model is misspecified (then ``se``, from the observed
+        information, is not): see :func:`sandwich_covariance`.
+        """
+        cov = sandwich_covariance(self.problem, self.covariance, self.fits["mle"].theta)
+        return pd.Series(np.sqrt(np.diag(cov)), index=self.se.index, name="se_sandwich")
 
     @property
     def judged(self) -> list[str]:
@@ -203,6 +243,33 @@ def _compare_problem(problem: Problem) -> Comparison:
     )
 
 
+def kl_uncertainty(problem: Problem, fits: dict[str, Fit], kind: str) -> pd.Series:
+    """The KL's error by engine (see :attr:`Comparison.kl_error`) for a KL of ``kind``.
+
+    An exact KL's error is its rounding level (:func:`_rounding_level`). An
+    estimate's error is the entropy estimate's standard error (Vasicek's; none for
+    Kozachenko–Leonenko), the same for every engine.
+    """
+    if kind == "exact":
+        levels = {e: _rounding_level(problem, f.theta) for e, f in fits.items()}
+        return pd.Series(levels, name="kl_error")
+    unknown = pd.Series(np.nan, index=list(fits), name="kl_error")
+    if kind != "estimate":
+        return unknown
+    estimate = entropy_estimate(problem.data)  # the one the problem subtracted, with its SE
+    same = np.isclose(estimate.value, problem.kl_offset, rtol=1e-12, atol=0.0)
+    return unknown.fillna(estimate.se if estimate.se is not None and same else np.nan)
+
+
+def _rounding_level(problem: Problem, theta: np.ndarray) -> float:
+    """8 ε Σ p̂ (|log p̂| + |log q|): a few units in the last place of every term of the
+    exact KL Σ p̂ (log p̂ − log q), below which its value is 0."""
+    atoms = problem.atoms
+    with np.errstate(all="ignore"):
+        terms = atoms.weights * (np.abs(atoms.log_conditional) + np.abs(problem.logq(theta)))
+    return 8 * np.finfo(float).eps * float(np.sum(terms))
+
+
 def standard_errors(problem: Problem, mle: Fit) -> tuple[np.ndarray, tuple[str, ...]]:
     """Covariance of the natural estimates at the MLE, and notes on how it was made.
 
@@ -224,6 +291,30 @@ def standard_errors(problem: Problem, mle: Fit) -> tuple[np.ndarray, tuple[str, 
             covariance[i, i] = opg[i] ** 2
     note = f"SE of {', '.join(problem.nonsmooth)}: outer product of scores (non-smooth)"
     return covariance, (note,)
+
+
+def sandwich_covariance(problem: Problem, covariance: np.ndarray, theta: np.ndarray):
+    """Huber's sandwich H⁻¹ (Σ s_i s_iᵀ) H⁻¹ at the MLE θ, in natural flat parameters.
+
+    H⁻¹ is ``covariance``, the inverse observed information of
+    :func:`standard_errors`; s_i the score of row i (the outer product comes from
+    :func:`~toolkit.engines.scores.outer_product_of_scores`). When the model holds
+    the two middle terms cancel on average and this is ``covariance`` again; when it
+    does not, this one is still the covariance of the MLE around the pseudo-true θ.
+    A parameter with an infinite variance keeps it; a non-smooth parameter (whose
+    ``covariance`` entry already comes from the scores) keeps its entry.
+    """
+    meat = outer_product_of_scores(problem, theta)
+    finite = np.all(np.isfinite(covariance), axis=1)
+    bread = np.where(finite[:, None] & finite[None, :], covariance, 0.0)
+    sandwich = bread @ meat @ bread
+    sandwich[~finite, :] = np.inf
+    sandwich[:, ~finite] = np.inf
+    for i, name in enumerate(problem.names):
+        if name in problem.nonsmooth:
+            sandwich[i, :] = sandwich[:, i] = 0.0
+            sandwich[i, i] = covariance[i, i]
+    return sandwich
 
 
 def natural_covariance(jacobian: np.ndarray, information: np.ndarray, keep: list[int]):

@@ -10,7 +10,7 @@ import toolkit
 from models import families
 from models.regression.declaration import RegressionFamily
 from toolkit.compare import judge
-from toolkit.divergence import entropy
+from toolkit.divergence import entropy, entropy_estimate
 from toolkit.engines.nonsmooth import SET_TOL
 from toolkit.problem.names import flatten
 
@@ -271,3 +271,40 @@ def test_set_valued_mle_agrees_anywhere_in_the_set():
     cmp = catalog_comparison("laplace")
     lo, hi = cmp.problem.argmax_sets["mu"]
     assert lo < hi and cmp.agree
+
+
+@pytest.mark.parametrize("name", DISCRETE)
+def test_exact_kl_carries_its_rounding_level(name):
+    # A KL is never negative: every engine's exact KL is at least minus its rounding level,
+    # which is a few units in the last place of the sum's terms, far below any real KL.
+    cmp = catalog_comparison(name)
+    assert cmp.kl_kind == "exact"
+    level = cmp.kl_error[cmp.kl.index]
+    assert ((level > 0) & (level < 1e-12)).all(), level
+    assert (cmp.kl >= -level).all(), cmp.kl
+
+
+@pytest.mark.parametrize("name", ["bernoulli", "categorical"])
+def test_saturated_model_kl_at_the_mle_is_zero_within_rounding(name):
+    # q(θ̂) = p̂ exactly for a model with a free probability per value, so KL(p̂‖q_θ̂) = 0
+    # and what is computed is rounding noise of either sign (the issue saw -5.55e-17):
+    # the rounding level must cover it.
+    cmp = catalog_comparison(name)
+    assert abs(cmp.kl["mle"]) <= cmp.kl_error["mle"]
+
+
+def test_continuous_kl_is_an_estimate_with_the_entropy_estimate_se():
+    cmp = catalog_comparison("normal")
+    estimate = entropy_estimate(cmp.problem.data)
+    assert cmp.kl_kind == "estimate" and estimate.se is not None
+    assert (cmp.kl_error == estimate.se).all() and 0 < estimate.se < 0.1
+    # Kozachenko–Leonenko (several columns) gives no standard error: none is claimed.
+    assert catalog_comparison("mv_normal").kl_error.isna().all()
+
+
+def test_comparison_repr_is_one_line():
+    cmp = catalog_comparison("poisson")
+    assert repr(cmp) == (
+        f"<Comparison poisson: N = {N}, verdict 'agree' (tolerance 0.001 SE), "
+        f"engines {', '.join(cmp.estimates.columns)}>"
+    )

@@ -5,7 +5,8 @@ Every import in ``toolkit/`` is read from source, those inside functions include
 first: divergence, problem, engines, compare, studies, report, cli; ``config``,
 ``errors`` and ``quiet`` sit below them all. The one upward import allowed is
 ``compare`` -> ``report`` for ``Comparison``'s convenience methods, which cannot
-form a cycle because ``report`` imports neither ``compare`` nor ``studies``.
+form a cycle because ``report`` imports neither ``compare`` nor ``studies`` (the study
+sections draw from the studies' frames, which carry what they need).
 """
 
 from __future__ import annotations
@@ -112,3 +113,25 @@ def test_report_never_imports_compare_or_studies():
 def test_every_part_has_a_layer():
     parts = {_part(m) for m in _modules()} - {""}
     assert parts <= set(LAYERS), parts - set(LAYERS)
+
+
+def test_studies_sit_between_compare_and_report():
+    graph = _modules()
+    studies = {m for m in graph if _part(m) == "studies"}
+    assert "toolkit.studies.runner" in studies  # the layer exists and is checked
+    allowed = {
+        "config",
+        "errors",
+        "quiet",
+        "divergence",
+        "problem",
+        "engines",
+        "compare",
+        "studies",
+    }
+    for module in studies:
+        assert {_part(d) for d in graph[module]} <= allowed, module
+    below = {"config", "errors", "quiet", "divergence", "problem", "engines", "compare"}
+    for module, deps in graph.items():
+        if _part(module) in below:
+            assert not {d for d in deps if _part(d) == "studies"}, module

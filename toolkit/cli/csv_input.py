@@ -373,3 +373,11 @@ def choose_column(table: Table, column: str | None) -> str:
     if column not in table.columns:
         raise UserError(f"{table.path} has no column {column!r}; columns: {list(table.columns)}")
     return column
+
+
+def read_column(path: str, column: str | None) -> np.ndarray:
+    """One column of the CSV file at ``path`` (``None``: its only column), read as ``klmle
+    fit`` reads it: a missing value or a text cell among numbers names its line."""
+    table = read_table(path)
+    name = choose_column(table, column)
+    return table.complete(table.frame([name]), dropna=False).frame[name].to_numpy()

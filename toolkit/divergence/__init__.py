@@ -24,11 +24,19 @@ from toolkit.divergence.discrete import (
     kl_divergence,
     kl_from_logq,
 )
-from toolkit.divergence.smoothed import histogram_kl, kde_kl, kl_grid, reverse_kl_grid
+from toolkit.divergence.smoothed import (
+    KdeGrid,
+    histogram_kl,
+    kde_grid,
+    kde_kl,
+    kl_grid,
+    reverse_kl_grid,
+)
 
 __all__ = [
     "EmpiricalAtoms",
     "EntropyEstimate",
+    "KdeGrid",
     "RowAtoms",
     "conditional_kl_from_logq",
     "cross_entropy",
@@ -36,6 +44,7 @@ __all__ = [
     "entropy",
     "entropy_estimate",
     "histogram_kl",
+    "kde_grid",
     "kde_kl",
     "kl_divergence",
     "kl_from_logq",

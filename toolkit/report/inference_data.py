@@ -8,10 +8,12 @@ Groups:
 - ``log_likelihood``: the log-likelihood of every row at the MLE (one draw), from
   the density the kl engine used;
 - ``posterior``: a Laplace approximation at the MLE or PyMC's NUTS draws
-  (:mod:`toolkit.engines.posterior`);
+  (:mod:`toolkit.engines.posterior`); NUTS also when a Laplace approximation was
+  asked for but a parameter is non-smooth (its observed information is zero);
 - ``comparison``: estimates by parameter and engine, standard errors, log-likelihood
-  and KL by engine, certificates, and in its attributes the verdict, reasons and
-  what the problem was (label, design, density, starts and optima);
+  and KL by engine (with the KL's rounding level or standard error, ``kl_error``),
+  certificates, and in its attributes the verdict, reasons and what the problem was
+  (label, design, density, what the KL is, starts and optima);
 - ``diagnostics``: the KL profiles, the fitted density on a grid, QQ/PP points,
   goodness of fit, a regression's fitted mean and the pointwise ELPD
   (:mod:`toolkit.report.diagnostics`).
@@ -29,9 +31,7 @@ import xarray as xr
 from toolkit.engines.posterior import check_posterior, laplace_draws, nonsmooth_reason, nuts_draws
 from toolkit.quiet import quiet
 from toolkit.report import diagnostics
-
-#: Version of what the groups hold; results of other versions are refused by name.
-FORMAT_VERSION = 2
+from toolkit.report.results import FORMAT_VERSION
 
 
 def comparison_to_inference_data(cmp, *, seed: int = 0, posterior: str = "laplace"):
@@ -41,13 +41,23 @@ def comparison_to_inference_data(cmp, *, seed: int = 0, posterior: str = "laplac
     check_posterior(posterior)
     problem = cmp.problem
     mle = cmp.fits["mle"]
-    draws = (
-        nuts_draws(problem, seed=seed) if posterior == "nuts" else laplace_draws(problem, mle, seed)
-    )
+    note = ""
+    if posterior == "nuts":
+        draws = nuts_draws(problem, seed=seed)
+    else:
+        draws = laplace_draws(problem, mle, seed)
+        if draws is None and problem.nonsmooth:
+            note = (
+                f"No Laplace approximation: {nonsmooth_reason(problem)} (its SE comes from the "
+                "outer product of scores). The posterior shown is NUTS's instead."
+            )
+            posterior, draws = "nuts", nuts_draws(problem, seed=seed)
+    comparison = comparison_dataset(cmp, posterior, draws)
+    comparison.attrs["posterior_note"] = note
     groups = {
         "observed_data": observed_dataset(problem),
         "log_likelihood": _log_likelihood(problem, mle.theta),
-        "comparison": comparison_dataset(cmp, posterior, draws),
+        "comparison": comparison,
         "diagnostics": diagnostics_dataset(cmp, draws),
     }
     if draws is not None:
@@ -102,6 +112,7 @@ def comparison_dataset(cmp, posterior: str = "laplace", draws=None) -> xr.Datase
         "se": ("parameter", cmp.se.to_numpy(float)),
         "loglik": ("engine", cmp.loglik[engines].to_numpy(float)),
         "kl": ("engine", cmp.kl[engines].to_numpy(float)),
+        "kl_error": ("engine", cmp.kl_error[engines].to_numpy(float)),
         "se_difference": ("engine", cmp.max_se_difference[engines].to_numpy(float)),
     }
     for column in certificates.columns:
@@ -121,6 +132,7 @@ def comparison_dataset(cmp, posterior: str = "laplace", draws=None) -> xr.Datase
         "reasons": json.dumps(list(cmp.reasons)),
         "tolerance": cmp.tolerance,
         "kl_note": cmp.kl_note,
+        "kl_kind": cmp.kl_kind,
         "density": problem.density,
         "independent": int(problem.independent),
         "discrete": int(problem.discrete),

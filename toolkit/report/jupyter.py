@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from toolkit.report.html import badge, esc, frame_table
+from toolkit.report.html import Html, badge, cell, table, tag
+from toolkit.report.numbers import kl_error_note, kl_row
 
 
 def comparison_html(cmp) -> str:
@@ -15,14 +16,30 @@ def comparison_html(cmp) -> str:
     Returns
     -------
     str
-        An HTML fragment (escaped; no figures, so it is quick in a notebook).
+        An HTML fragment, every label escaped (no figures, so it is quick in a notebook).
     """
-    reasons = "".join(f"<li>{esc(r)}</li>" for r in cmp.reasons)
-    return (
-        "<div>"
-        f"<p><b>{esc(cmp.label)}</b>, N = {cmp.n}: {badge(cmp.verdict)} "
-        f"(tolerance {esc(cmp.tolerance)} SE)</p>"
-        + (f'<ul class="reasons">{reasons}</ul>' if reasons else "")
-        + frame_table(cmp.table(), digits=10)
-        + f'<p class="note">KL: {esc(cmp.kl_note)}</p></div>'
+    engines = list(cmp.estimates.columns)
+    rows = [
+        [tag("th", p), *(cell(cmp.estimates.loc[p, e], 10) for e in engines), cell(cmp.se[p], 10)]
+        for p in cmp.estimates.index
+    ]
+    rows.append([tag("th", "loglik"), *(cell(cmp.loglik[e], 10) for e in engines), cell("–")])
+    kl_label, kl_cells, kl_sort = kl_row(cmp.kl[engines], cmp.kl_error[engines], cmp.kl_kind)
+    rows.append(
+        [tag("th", kl_label), *(cell(t, sort=k) for t, k in zip(kl_cells, kl_sort, strict=True)),
+         cell("–")]
+    )  # fmt: skip
+    reasons = tag("ul", *(tag("li", r) for r in cmp.reasons), class_="reasons")
+    return tag(
+        "div",
+        tag(
+            "p",
+            tag("b", cmp.label),
+            f", N = {cmp.n}: ",
+            badge(cmp.verdict),
+            f" (tolerance {cmp.tolerance:g} SE)",
+        ),
+        reasons if cmp.reasons else Html(""),
+        table(["", *engines, "se"], rows),
+        tag("p", f"KL: {cmp.kl_note}; {kl_error_note(cmp.kl_kind, cmp.kl_error)}.", class_="note"),
     )

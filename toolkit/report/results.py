@@ -1,20 +1,22 @@
-"""Results a report is drawn from: comparisons as InferenceData, saved to one netCDF file.
+"""Results a report is drawn from: comparisons as InferenceData, saved as plain ArviZ files.
 
 A report never needs a :class:`~toolkit.compare.Comparison`: it is drawn from
 each comparison's ``arviz.InferenceData`` (see :mod:`toolkit.report.inference_data`),
-so ``klmle report RESULTS.nc`` re-renders exactly what ``klmle demo`` drew.
+so ``klmle report RESULTS`` re-renders exactly what ``klmle demo`` drew.
 
-File layout: the root group's attributes hold ``klmle_results`` (the format
-version) and ``entries`` (JSON list of ``{key, dataset, source}``); each
-comparison's InferenceData groups are netCDF groups ``<key>/<group>``.
+Layout: every comparison is one plain InferenceData netCDF file, which
+``arviz.from_netcdf`` opens as it is (groups ``posterior``, ``log_likelihood``,
+``observed_data``, ``comparison``, ``diagnostics``). Its root attributes hold
+``klmle_results`` (the format version), ``klmle_key``, ``klmle_dataset``,
+``klmle_source`` and ``klmle_order``. One comparison is saved as a file
+(``out.nc``); several as a folder of ``KEY.nc`` files (``demo/``).
+:func:`load_results` reads either, by key.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,10 +26,20 @@ import pandas as pd
 import xarray as xr
 
 from toolkit.quiet import quiet
+from toolkit.report.files import (
+    atomic_write,
+    remove,
+    remove_stale,
+    temporary_name,
+    usual_mode,
+)
 
-#: Version of the file layout; files of another version are refused by name.
-FORMAT_VERSION = 2
+#: Version of what a results file holds; files of another version are refused by name.
+#: 3: one plain InferenceData file per comparison (2: comparisons nested in one file).
+FORMAT_VERSION = 3
 _ENGINE = "h5netcdf"
+#: Groups a klmle results file must hold.
+_REQUIRED = ("comparison", "diagnostics", "observed_data")
 
 
 class ResultsError(ValueError):
@@ -44,7 +56,8 @@ class ReportEntry:
     Parameters
     ----------
     key : str
-        Unique identifier within a results file (also the netCDF group name).
+        Unique identifier among the entries of a report (also the results file's name,
+        ``KEY.nc``, and the section's anchor).
     dataset : str
         Name of the dataset; entries with the same name are ranked together.
     source : str
@@ -58,6 +71,15 @@ class ReportEntry:
     dataset: str
     source: str
     idata: object
+
+    @classmethod
+    def from_inference_data(cls, idata) -> ReportEntry:
+        """The entry of an InferenceData read from a results file (key, dataset and source
+        in its attributes)."""
+        attrs = idata.attrs
+        return cls(
+            str(attrs["klmle_key"]), str(attrs["klmle_dataset"]), str(attrs["klmle_source"]), idata
+        )
 
     @property
     def attrs(self) -> dict:
@@ -168,6 +190,21 @@ class ReportEntry:
         return str(self.attrs["no_posterior"])
 
     @property
+    def posterior_note(self) -> str:
+        """Why the posterior is not the one asked for (NUTS for a non-smooth parameter), or ""."""
+        return str(self.attrs.get("posterior_note", ""))
+
+    @property
+    def kl_kind(self) -> str:
+        """What the saved KL is: "exact", "estimate" or "cross-entropy"."""
+        return str(self.attrs["kl_kind"])
+
+    @property
+    def kl_error(self) -> pd.Series:
+        """By engine: the rounding level of an exact KL, or the SE of an estimate (NaN)."""
+        return self.by_engine("kl_error")
+
+    @property
     def diagnostics(self):
         return self.idata.diagnostics
 
@@ -266,106 +303,185 @@ def entry_from_comparison(
     return ReportEntry(key=key, dataset=dataset, source=source, idata=idata)
 
 
-def save_results(entries: list[ReportEntry], path: str | os.PathLike) -> Path:
-    """Write the entries to one netCDF file, atomically.
+def results_path(path: str | os.PathLike, count: int) -> Path:
+    """Where results of ``count`` comparisons go for a report or results name ``path``.
+
+    One comparison: the file ``NAME.nc``; several: the folder ``NAME/``.
+
+    Examples
+    --------
+    >>> str(results_path("reports/out.html", 1)), str(results_path("reports/demo.html", 24))
+    ('reports/out.nc', 'reports/demo')
+    """
+    path = Path(path)
+    return path.with_suffix(".nc") if count == 1 else path.with_suffix("")
+
+
+def save_results(
+    entries: list[ReportEntry], path: str | os.PathLike, *, unit: str | None = None
+) -> Path:
+    """Write the entries as plain InferenceData files: one ``.nc`` file, or a folder of them.
 
     Parameters
     ----------
     entries : list of ReportEntry
     path : path-like
-        Destination; written to a temporary file in the same directory, then renamed.
+        ``NAME.nc`` for one entry (written to a temporary file, then renamed); for
+        several entries (or a path without ``.nc``), the folder ``NAME/`` with one
+        ``KEY.nc`` per entry (built beside it under a hidden name, then renamed).
+    unit : str, optional
+        Identifier of the report these results belong to, saved in each file.
 
     Returns
     -------
     pathlib.Path
-        The written file.
+        The written file or folder.
+    """
+    if not entries:
+        raise ValueError("save_results needs at least one entry")
+    keys = [e.key for e in entries]
+    if len(set(keys)) != len(keys) or not all(_plain_key(k) for k in keys):
+        raise ValueError(f"entry keys must be distinct plain file names, got {keys}")
+    path = Path(path)
+    if path.suffix == ".nc" and len(entries) == 1:
+        atomic_write(path, lambda tmp: _write_entry(entries[0], tmp, order=0, unit=unit))
+        return path
+    folder = path.with_suffix("") if path.suffix == ".nc" else path
+    _write_folder(entries, folder, unit)
+    return folder
+
+
+def _plain_key(key: str) -> bool:
+    return bool(key) and not key.startswith(".") and all(c not in key for c in "/\\\0")
+
+
+def _write_entry(entry: ReportEntry, path: Path, *, order: int, unit: str | None) -> None:
+    import arviz as az
+
+    attrs = {
+        "klmle_results": FORMAT_VERSION,
+        "klmle_key": entry.key,
+        "klmle_dataset": entry.dataset,
+        "klmle_source": entry.source,
+        "klmle_order": order,
+    }
+    if unit is not None:
+        attrs["klmle_unit"] = unit
+    groups = {g: entry.idata[g] for g in entry.idata.groups()}
+    with quiet():
+        az.InferenceData(attrs=attrs, **groups).to_netcdf(str(path), engine=_ENGINE)
+
+
+def _write_folder(entries: list[ReportEntry], folder: Path, unit: str | None) -> None:
+    """The folder of ``KEY.nc`` files, built under a hidden name beside it, then renamed."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{folder.name}"
+    remove_stale(folder.parent, prefix + ".")
+    tmp = folder.parent / temporary_name(prefix)
+    try:
+        tmp.mkdir()
+        for order, entry in enumerate(entries):
+            file = tmp / f"{entry.key}.nc"
+            _write_entry(entry, file, order=order, unit=unit)
+            usual_mode(file)
+        if folder.is_symlink() or folder.is_file():
+            os.replace(tmp, folder)
+        elif folder.exists():  # an earlier folder: moved aside, then removed
+            old = folder.parent / (temporary_name(prefix) + ".old")
+            os.rename(folder, old)
+            os.rename(tmp, folder)
+            remove(old)
+        else:
+            os.rename(tmp, folder)
+    except BaseException:
+        remove(tmp)
+        raise
+
+
+def locate_results(path: str | os.PathLike) -> Path:
+    """The results file or folder that ``path`` names (a report's path names its results).
+
+    ``out.nc`` or ``demo/`` as they are; ``out.html`` -> ``out.nc`` or ``out/`` (the one
+    the report's unit links to first, see :mod:`toolkit.report.unit`); ``demo.nc`` ->
+    ``demo/`` when there is no such file.
     """
     path = Path(path)
-    index = [{"key": e.key, "dataset": e.dataset, "source": e.source} for e in entries]
-    root = xr.Dataset(attrs={"klmle_results": FORMAT_VERSION, "entries": json.dumps(index)})
-
-    def write(tmp: Path) -> None:
-        root.to_netcdf(tmp, mode="w", engine=_ENGINE)
-        for entry in entries:
-            for group in entry.idata.groups():
-                ds = entry.idata[group]
-                ds.to_netcdf(tmp, mode="a", group=f"{entry.key}/{group}", engine=_ENGINE)
-
-    atomic_write(path, write)
-    return path
+    if path.is_dir() or (path.is_file() and path.suffix == ".nc"):
+        return path
+    candidates = [
+        c for c in (path.with_suffix(".nc"), path.with_suffix("")) if c != path and c.exists()
+    ]
+    candidates.sort(key=lambda c: not c.is_symlink())  # a unit's own link before a leftover
+    if candidates:
+        return candidates[0]
+    raise ResultsError(f"no such results file or folder: {path}")
 
 
-def load_results(path: str | os.PathLike) -> list[ReportEntry]:
-    """Read entries written by :func:`save_results`.
+def load_results(path: str | os.PathLike) -> dict:
+    """The comparisons saved at ``path``, as ``arviz.InferenceData`` by key.
+
+    Parameters
+    ----------
+    path : path-like
+        A results file (``out.nc``), a results folder (``reports/demo``), or the
+        report they were written with (``out.html``, ``reports/demo.html``).
+
+    Returns
+    -------
+    dict of str to arviz.InferenceData
+        In the order of the report's sections; each holds the groups described in
+        :mod:`toolkit.report.inference_data`, and ``attrs`` with the key, dataset
+        and source.
 
     Raises
     ------
     ResultsError
-        If the file is missing, unreadable, or not a klmle results file.
+        If nothing is there, or it is unreadable, or not written by this version of klmle.
     """
+    location = locate_results(path)
+    files = (
+        sorted(p for p in location.iterdir() if p.suffix == ".nc" and not p.name.startswith("."))
+        if location.is_dir()
+        else [location]
+    )
+    if not files:
+        raise ResultsError(f"{location} holds no comparisons (.nc files)")
+    loaded = [(_read(file), file) for file in files]
+    loaded.sort(key=lambda item: (int(item[0].attrs["klmle_order"]), item[1].name))
+    results = {}
+    for idata, _file in loaded:
+        key = str(idata.attrs["klmle_key"])
+        if key in results:
+            raise ResultsError(f"{location}: two comparisons have the key {key!r}")
+        results[key] = idata
+    return results
+
+
+def load_entries(path: str | os.PathLike) -> list[ReportEntry]:
+    """The comparisons saved at ``path`` (see :func:`load_results`) as report entries."""
+    return [ReportEntry.from_inference_data(idata) for idata in load_results(path).values()]
+
+
+def _read(path: Path):
+    """One results file as InferenceData, read whole (the file is closed after)."""
     import arviz as az
 
-    path = Path(path)
-    if not path.is_file():
-        raise ResultsError(f"no such results file: {path}")
     try:
-        with xr.open_dataset(path, engine=_ENGINE) as root:
-            attrs = dict(root.attrs)
-        if "klmle_results" not in attrs:
-            raise ResultsError(f"{path} is not a klmle results file (no 'klmle_results' mark)")
-        if int(attrs["klmle_results"]) != FORMAT_VERSION:
-            raise ResultsError(
-                f"{path} was written by another version of klmle (results format "
-                f"{int(attrs['klmle_results'])}; this version reads {FORMAT_VERSION}): fit again "
-                "to write it anew"
-            )
-        index = json.loads(attrs["entries"])
-        entries = []
-        for item in index:
-            groups = {}
-            for group in _GROUPS:
-                with contextlib.suppress(OSError, KeyError):
-                    groups[group] = _load_group(path, f"{item['key']}/{group}")
-            if not {"comparison", "diagnostics", "observed_data"} <= set(groups):
-                raise ResultsError(f"{path}: entry {item['key']!r} lacks its comparison data")
-            with quiet():
-                idata = az.InferenceData(**groups)
-            entries.append(ReportEntry(item["key"], item["dataset"], item["source"], idata))
-    except ResultsError:
-        raise
+        with quiet(), az.rc_context({"data.load": "eager"}):
+            idata = az.from_netcdf(str(path), engine=_ENGINE)
     except (OSError, ValueError, KeyError, TypeError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ResultsError(f"cannot read {path} as klmle results: {first}") from None
-    if not entries:
-        raise ResultsError(f"{path} holds no comparisons")
-    return entries
-
-
-_GROUPS = ("posterior", "log_likelihood", "observed_data", "comparison", "diagnostics")
-
-
-def _load_group(path: Path, group: str) -> xr.Dataset:
-    with xr.open_dataset(path, group=group, engine=_ENGINE) as ds:
-        return ds.load()
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    If ``write`` raises, the temporary file is removed and ``path`` is untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        # mkstemp creates the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    attrs = dict(idata.attrs)
+    if "klmle_results" not in attrs:
+        raise ResultsError(f"{path} is not a klmle results file (no 'klmle_results' mark)")
+    version = int(attrs["klmle_results"])
+    if version != FORMAT_VERSION:
+        raise ResultsError(
+            f"{path} was written by another version of klmle (results format {version}; "
+            f"this version reads {FORMAT_VERSION}): fit again to write it anew"
+        )
+    missing = [g for g in _REQUIRED if g not in idata.groups()]
+    if missing or "klmle_key" not in attrs:
+        raise ResultsError(f"{path}: the comparison lacks its {', '.join(missing) or 'key'}")
+    return idata

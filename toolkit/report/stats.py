@@ -52,15 +52,38 @@ def anderson_darling(sorted_x: np.ndarray, cdf) -> float:
 def chi_square(
     observed: np.ndarray, probs: np.ndarray, k_free: int
 ) -> tuple[str, float, float, str]:
-    """Pearson's χ² of counts at 0, 1, ..., top against pmf ``probs`` (the last cell the tail)."""
+    """Pearson's χ² of counts at 0, 1, ..., top against pmf ``probs`` (the last cell the tail).
+
+    Neighbouring cells are merged until each expects at least 5. With as many fitted
+    parameters as free cell probabilities (2 cells and 1 parameter: a Bernoulli), the
+    MLE reproduces the counts, there are no degrees of freedom left and no test: the
+    statistic is shown with that reason.
+
+    Examples
+    --------
+    >>> name, stat, p, note = chi_square(np.array([700.0, 300.0]), np.array([0.7, 0.3]), 1)
+    >>> round(stat, 12), note
+    (0.0, 'no test: 2 cells and 1 fitted parameter leave 0 degrees of freedom')
+    """
     probs = np.array(probs, dtype=float)
     probs[-1] = max(0.0, 1.0 - probs[:-1].sum())  # the last cell is the upper tail
     n = observed.sum()
+    cells = observed.size
     observed, expected = merge_small_cells(observed, n * probs)
+    stat = float(np.sum((observed - expected) ** 2 / expected))
     df = observed.size - 1 - k_free
     if df <= 0:
-        return ("Pearson χ²", float("nan"), float("nan"), "too few cells with expected ≥ 5")
-    stat = float(np.sum((observed - expected) ** 2 / expected))
+        merged = (
+            f" (of {cells}, after merging cells expecting fewer than 5)"
+            if observed.size < cells
+            else ""
+        )
+        parameters = "parameter" if k_free == 1 else "parameters"
+        note = (
+            f"no test: {observed.size} cells{merged} and {k_free} fitted {parameters} leave "
+            f"{max(df, 0)} degrees of freedom"
+        )
+        return ("Pearson χ²", stat, float("nan"), note)
     return ("Pearson χ²", stat, float(stats.chi2.sf(stat, df)), f"{observed.size} cells, df {df}")
 
 

@@ -247,14 +247,14 @@ def test_only_the_toolkits_errors_are_one_line(tmp_path, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise TypeError("a bug in klmle")
 
-    monkeypatch.setattr("toolkit.cli.compare", broken)
+    monkeypatch.setattr("toolkit.cli.compare_problem", broken)
     with pytest.raises(TypeError, match="a bug in klmle"):  # a bug shows its traceback
         _fit(path, "normal")
 
     def degenerate(*args, **kwargs):
         raise toolkit.ModelError("m: the model has no free variables")
 
-    monkeypatch.setattr("toolkit.cli.compare", degenerate)
+    monkeypatch.setattr("toolkit.cli.compare_problem", degenerate)
     assert _fit(path, "normal") == 1
     assert capsys.readouterr().err == "klmle: error: m: the model has no free variables\n"
 
@@ -309,3 +309,124 @@ def test_console_script_names_a_text_cell_in_one_line(tmp_path):
         f"klmle: error: {path}: column 'a' has 1 non-numeric value(s) among numbers; "
         "first at line 3 ('foo')\n"
     )
+
+
+def _columns_end(line: str) -> list[int]:
+    """Display columns where each right-aligned header name ends."""
+    from toolkit.report.text import display_width
+
+    ends, position, inside = [], 0, False
+    for char in line + " ":
+        width = display_width(char)
+        if char == " " and inside:
+            ends.append(position)
+        inside = char != " "
+        position += width
+    return ends
+
+
+def _display(line: str) -> list[str]:
+    """One string per display column (a combining mark joins its letter)."""
+    from toolkit.report.text import display_width
+
+    cells: list[str] = []
+    for char in line:
+        if display_width(char) == 0 and cells:
+            cells[-1] += char
+        else:
+            cells.append(char)
+    return cells
+
+
+@pytest.mark.parametrize(
+    ("family", "draw"),
+    [
+        ("exponential", lambda r: r.exponential(2.0, 300)),
+        ("bernoulli", lambda r: r.binomial(1, 0.3, 300)),
+    ],
+)
+def test_fit_table_columns_line_up(tmp_path, capsys, rng, family, draw):
+    path = tmp_path / "x.csv"
+    pd.DataFrame({"x": draw(rng)}).to_csv(path, index=False)
+    assert main(["fit", str(path), "--family", family]) == 0
+    out = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(out) if line.startswith("=="))
+    end = next(i for i, line in enumerate(out) if line.startswith("KL: "))
+    header, *rows = out[start + 1 : end]
+    ends = _columns_end(header)
+    assert len(ends) >= 5  # find_map, mle, kl, closed_form or scipy, se
+    assert any(row.startswith("KL(p̂‖q)") for row in rows)
+    for row in rows:
+        cells = _display(row)
+        for end in ends:  # a right-aligned cell ends exactly under its column's name
+            assert cells[end - 1] != " ", (row, end)
+            assert end == len(cells) or cells[end] == " ", (row, end)
+
+
+def test_a_misspelt_family_gets_a_suggestion_in_one_line(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "x.csv", "--family", "gama"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean 'gamma'?" in err and "poisson" not in err
+
+
+def test_fit_help_says_what_each_option_is_for(capsys):
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the model family ('klmle families' lists them)" in out
+    assert "binomial: number of trials per observation" in out
+    assert "categorical: number of categories" in out and "gaussian_mixture: number" in out
+    assert "one column" in out.lower() and "--y and --x for a regression family" in out
+    assert "out.html writes out.nc" in out and "--force" in out
+
+
+def _exponential_csv(tmp_path, rng):
+    path = tmp_path / "in.csv"
+    pd.DataFrame({"x": rng.exponential(2.0, 200)}).to_csv(path, index=False)
+    return path
+
+
+def test_a_report_never_replaces_the_input(tmp_path, capsys, rng):
+    data = _exponential_csv(tmp_path, rng)
+    before = data.read_bytes()
+    for force in ([], ["--force"]):
+        code = main(["fit", str(data), "--family", "exponential", "--report", str(data), *force])
+        err = capsys.readouterr().err
+        assert code == 1 and err.count("\n") == 1 and "input" in err, err
+    html = data.with_suffix(".html")  # results in.nc would not replace in.csv, the report would
+    assert data.read_bytes() == before and not html.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_a_file_klmle_did_not_write_needs_force(tmp_path, capsys, rng):
+    data = _exponential_csv(tmp_path, rng)
+    notes = tmp_path / "notes.html"
+    notes.write_text("<p>my notes</p>")
+    args = ["fit", str(data), "--family", "exponential", "--report", str(notes)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--force" in err
+    assert notes.read_text() == "<p>my notes</p>"
+    assert main([*args, "--force"]) == 0  # said so: replaced
+    assert "klmle" in notes.read_text() and notes.with_suffix(".nc").is_file()
+    assert main(args) == 0  # klmle's own report, rewritten without --force
+
+
+@pytest.mark.parametrize("case", ["directory", "parent-is-a-file", "read-only"])
+def test_report_paths_that_cannot_be_written_are_one_line(tmp_path, capsys, rng, case):
+    data = _exponential_csv(tmp_path, rng)
+    if case == "directory":
+        target = tmp_path / "out.html"
+        target.mkdir()
+    elif case == "parent-is-a-file":
+        (tmp_path / "plain").write_text("x")
+        target = tmp_path / "plain" / "out.html"
+    else:
+        target = "/proc/klmle-cli-test/out.html"  # nobody may write there, root included
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    code = main(["fit", str(data), "--family", "exponential", "--report", str(target)])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # nothing left behind

@@ -8,7 +8,7 @@ import pytest
 import toolkit
 from toolkit.cli import main
 from toolkit.engines.posterior import check_posterior
-from toolkit.report import load_results
+from toolkit.report import load_entries
 
 
 def test_nuts_matches_the_exact_flat_prior_posterior(tmp_path, capsys):
@@ -21,7 +21,7 @@ def test_nuts_matches_the_exact_flat_prior_posterior(tmp_path, capsys):
     args = ["fit", str(path), "--family", "exponential", "--report", str(report)]
     assert main([*args, "--posterior", "nuts"]) == 0
     capsys.readouterr()
-    (entry,) = load_results(report.with_suffix(".nc"))
+    (entry,) = load_entries(report.with_suffix(".nc"))
     posterior = entry.idata.posterior
     assert posterior.sizes["chain"] == 2 and posterior.sizes["draw"] == 1000
     exact_mean = (len(x) + 1) / x.sum()

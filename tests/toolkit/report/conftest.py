@@ -36,6 +36,31 @@ def entries():
     return out
 
 
+#: Families whose sections differ from the ``entries`` fixture's: a saturated discrete
+#: model, a non-smooth location (NUTS instead of a Laplace approximation), a family
+#: without scipy quantiles, and a multivariate one with nine parameters.
+MORE_FAMILIES = ("bernoulli", "laplace", "gaussian_mixture", "mv_normal")
+
+
+@pytest.fixture(scope="session")
+def more_entries():
+    """bernoulli, laplace, gaussian_mixture and mv_normal on N draws at their demo parameters.
+
+    Keys are the family names.
+    """
+    from models import families
+
+    out = []
+    with quiet():
+        for name in MORE_FAMILIES:
+            family = families()[name]
+            rng = np.random.default_rng([20261121, sum(map(ord, name))])
+            data = family.simulate(rng, N, family.demo_params, family.demo_options)
+            cmp = toolkit.compare(name, data, **family.demo_options)
+            out.append(entry_from_comparison(cmp, key=name, dataset=f"sim {name}", source="sim"))
+    return out
+
+
 @pytest.fixture(scope="session")
 def report_html(entries, tmp_path_factory):
     """The report of :func:`entries`, rendered once."""

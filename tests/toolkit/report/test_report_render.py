@@ -8,6 +8,7 @@ import pytest
 from html_tags import tags as page_tags
 
 from toolkit.report import render, write_report
+from toolkit.report.html import join
 from toolkit.report.render import PLOTS
 
 
@@ -87,3 +88,84 @@ def test_failure_keeps_the_previous_report(entries, tmp_path, monkeypatch):
 def test_render_needs_entries():
     with pytest.raises(ValueError, match="at least one entry"):
         render.render_report([])
+
+
+def _with_kl(entry, value: float):
+    """The entry with every engine's saved KL replaced by ``value``."""
+    from dataclasses import replace
+
+    import arviz as az
+
+    comparison = entry.idata.comparison.copy(deep=True)
+    comparison["kl"][:] = value
+    groups = {g: entry.idata[g] for g in entry.idata.groups() if g != "comparison"}
+    return replace(entry, idata=az.InferenceData(comparison=comparison, **groups))
+
+
+def _is_negative(text: str) -> bool:
+    return text.lstrip("≈ ").startswith(("-", "−"))
+
+
+def test_no_rendered_kl_is_negative(entries, tmp_path):
+    # What the issue saw: an exact KL at rounding level below 0 (bernoulli mle -5.55e-17)
+    # and an estimate below 0 by its error. Neither may be drawn negative.
+    from html_tags import tables
+
+    poisson, normal = entries[2], entries[3]
+    assert (poisson.kl_kind, normal.kl_kind) == ("exact", "estimate")
+    assert poisson.kl_error["mle"] > 0 and normal.kl_error["mle"] > 0
+    doctored = [_with_kl(poisson, -5.55e-17), _with_kl(normal, -0.0077)]
+    html = write_report(doctored, tmp_path / "kl.html").read_text(encoding="utf-8")
+    shown = []
+    for cls, rows in tables(html):
+        if "overview" in cls:
+            column = rows[0].index("KL at the MLE")
+            shown += [row[column] for row in rows[1:]]
+        elif cls == "params":
+            shown += [c for row in rows if row[0].startswith("KL") for c in row[1:-1]]
+    assert len(shown) == 2 + sum(len(e.estimates.columns) for e in doctored)
+    assert not [s for s in shown if _is_negative(s)], shown
+    assert {s.split()[0] for s in shown} == {"0", "≈0"}
+    assert "5.55e-17" not in html and "0.0077" not in html
+
+
+def test_laplace_family_section_says_what_is_true(more_entries, tmp_path):
+    # The location's information is zero (the log-density is not differentiable at the
+    # data): no "Laplace approximation", NUTS instead, never "not positive definite".
+    entry = next(e for e in more_entries if e.family == "laplace")
+    assert entry.posterior_kind == "nuts" and entry.has_posterior
+    html = write_report([entry], tmp_path / "laplace.html").read_text(encoding="utf-8")
+    section = html.split('<section class="entry"')[1]
+    assert "not positive definite" not in section
+    assert "No Laplace approximation: the log-density is not differentiable in mu" in section
+    assert "outer product of scores" in section and "NUTS posterior (ArviZ)" in section
+    assert "Laplace posterior" not in html  # the approximation is never named like the family
+    plots = [a["data-plot"] for t, a in page_tags(section) if t == "figure"]
+    assert "posterior" in plots and "forest" in plots
+
+
+def test_calibration_figure_title_and_caption_name_the_same_plot(
+    more_entries, entries, monkeypatch
+):
+    # gaussian_mixture had a plot titled "PP plot" captioned "QQ plot".
+    from toolkit.report import figures
+    from toolkit.report.html import Picture
+
+    titles = []
+
+    def keep_title(fig, **kwargs):
+        titles.append(fig.axes[0].get_title())
+        figures._pyplot().close(fig)
+        return Picture("data:image/png;base64,", 1, 1)
+
+    monkeypatch.setattr(figures, "encode", keep_title)
+    for entry in [*more_entries, *entries]:
+        if entry.calibration_kind is None:
+            continue
+        titles.clear()
+        html = render.figure(figures.calibration_figure(entry), "calibration", "x")
+        assert html and titles == [f"{entry.calibration_kind} plot"], entry.family
+        captions = [c for c in join(render._figures(entry)).split("<figcaption>")[1:]
+                    if "plot at the MLE" in c]  # fmt: skip
+        assert len(captions) == 1 and captions[0].startswith(f"{entry.calibration_kind} plot")
+        assert entry.calibration_kind == ("PP" if entry.discrete else "QQ"), entry.family

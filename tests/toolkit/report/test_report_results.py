@@ -1,4 +1,8 @@
-"""netCDF round trip of report entries and `klmle report` (toolkit.report.results)."""
+"""netCDF round trip of report entries and `klmle report` (toolkit.report.results).
+
+``load_entries`` reads what ``save_results`` wrote as report entries (``load_results``
+returns the same comparisons as ``arviz.InferenceData`` by key).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import pandas as pd
 import pytest
 
 from toolkit.cli import main
-from toolkit.report import ResultsError, load_results, save_results, write_report
+from toolkit.report import ResultsError, load_entries, save_results, write_report
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +28,7 @@ def _without_images(html: str) -> str:
 
 
 def test_round_trip_keeps_tables(entries, saved):
-    loaded = load_results(saved)
+    loaded = load_entries(saved)
     assert [e.key for e in loaded] == [e.key for e in entries]
     for before, after in zip(entries, loaded, strict=True):
         assert (before.family, before.dataset, before.source) == (
@@ -72,7 +76,7 @@ def test_foreign_netcdf_is_rejected(tmp_path):
     path = tmp_path / "other.nc"
     xr.Dataset({"a": ("x", [1.0, 2.0])}).to_netcdf(path, engine="h5netcdf")
     with pytest.raises(ResultsError, match="not a klmle results file"):
-        load_results(path)
+        load_entries(path)
 
 
 def test_save_is_atomic(entries, tmp_path, monkeypatch):
@@ -95,7 +99,7 @@ def saved_models(model_entries, tmp_path_factory):
 
 
 def test_round_trip_keeps_regression_and_model_entries(model_entries, saved_models):
-    loaded = load_results(saved_models)
+    loaded = load_entries(saved_models)
     for before, after in zip(model_entries, loaded, strict=True):
         assert (before.label, before.k_free) == (after.label, after.k_free)
         assert before.design == after.design
@@ -126,3 +130,18 @@ def test_saved_files_get_the_usual_mode(entries, tmp_path):
     os.umask(umask)
     path = save_results(entries[:1], tmp_path / "r.nc")
     assert (path.stat().st_mode & 0o777) == (0o666 & ~umask)
+
+
+def test_klmle_report_re_renders_a_unit_from_its_report_path(entries, tmp_path, capsys):
+    # Given the report's own path, klmle reads the results beside it and draws the page
+    # again in place; the results are what is read, and they are never written.
+    from toolkit.report import write_unit
+
+    html, results = write_unit(entries[:1], tmp_path / "out.html", title="Title one")
+    before = results.read_bytes()
+    assert main(["report", str(html)]) == 0
+    page = html.read_text(encoding="utf-8")
+    assert "<title>klmle report: out.html</title>" in page and "Title one" not in page
+    assert results.read_bytes() == before
+    assert main(["report", str(results), "--output", str(results)]) == 1  # never the input
+    assert "is the input file" in capsys.readouterr().err and results.read_bytes() == before

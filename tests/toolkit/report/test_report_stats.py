@@ -91,3 +91,37 @@ def test_digits_of_a_set_valued_mle_count_the_whole_set():
     assert cmp.agree
     assert max_se_difference(entry)["kl"] <= cmp.tolerance
     assert max_se_difference(entry).equals(cmp.max_se_difference)
+
+
+def test_chi_square_of_a_saturated_model_says_why_there_is_no_test():
+    # Bernoulli at N = 2000 (the issue's case): both cells expect hundreds, so nothing is
+    # merged; one fitted parameter for two cells leaves no degree of freedom. The p̂ = 0.285
+    # fit reproduces the counts: χ² = 0.
+    observed = np.array([1430.0, 570.0])
+    name, stat, p, note = report_stats.chi_square(observed, np.array([0.715, 0.285]), 1)
+    assert name == "Pearson χ²" and stat == pytest.approx(0.0, abs=1e-20) and np.isnan(p)
+    assert note == "no test: 2 cells and 1 fitted parameter leave 0 degrees of freedom"
+    assert "expected" not in note  # never "too few cells with expected ≥ 5"
+
+
+def test_chi_square_names_merged_cells_and_counts_degrees_of_freedom():
+    # Poisson(3) counts: the upper tail is merged until every cell expects 5 or more.
+    probs = stats.poisson(3.0).pmf(np.arange(10))
+    observed = np.round(300 * probs)
+    _, stat, p, note = report_stats.chi_square(observed, probs, 1)
+    cells = int(note.split()[0])
+    assert cells < 10 and note == f"{cells} cells, df {cells - 2}"
+    assert stat == pytest.approx(
+        stats.chisquare(*report_stats.merge_small_cells(observed, observed.sum() * _tail(probs)),
+                        ddof=1).statistic, rel=1e-12)  # fmt: skip
+    assert 0 < p <= 1
+    # Too few cells once merged: said with the merging, no p-value.
+    _, stat, p, note = report_stats.chi_square(np.array([3.0, 2.0, 1.0]), probs[:3], 1)
+    assert np.isnan(p) and "after merging cells expecting fewer than 5" in note
+
+
+def _tail(probs: np.ndarray) -> np.ndarray:
+    """The pmf with the last cell made the upper tail, as chi_square does."""
+    out = probs.copy()
+    out[-1] = 1.0 - probs[:-1].sum()
+    return out
