@@ -20,7 +20,7 @@ import pandas as pd
 
 from toolkit.quiet import quiet
 from toolkit.report import study_figures as figs
-from toolkit.report.html import esc, figure, frame_table, page
+from toolkit.report.html import Html, esc, figure, frame_table, page
 from toolkit.report.results import atomic_write
 
 CONVERGENCE = """<p>Samples of growing size N are drawn from the model itself and fitted
@@ -193,7 +193,7 @@ def study_page(sections: Sequence[str], title: str = "klmle studies") -> str:
     """The self-contained HTML page of ``sections``."""
     if not sections:
         raise ValueError("a study page needs at least one section")
-    return page(title, f"<h1>{esc(title)}</h1>" + "\n".join(sections))
+    return page(title, Html(f"<h1>{esc(title)}</h1>" + "\n".join(sections)))
 
 
 def write_study_report(
