@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from models import families
-from toolkit.cli.csv_input import UserError, read_column, read_frame
+from toolkit.cli.csv_input import UserError, read_column
 from toolkit.quiet import quiet
 from toolkit.report.files import check_destination
 from toolkit.report.notebook import DEFAULT_OUTPUT as NOTEBOOK_OUTPUT
@@ -180,7 +180,7 @@ def _run_one_sample(args) -> int:
 
 def _sample(args) -> np.ndarray:
     if args.data:
-        return read_column(args.data, args.column, read_frame(args.data))
+        return read_column(args.data, args.column)
     if args.n < 10:
         raise UserError(f"--n must be at least 10 observations, got {args.n}")
     if args.study == "reverse":
