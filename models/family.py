@@ -34,14 +34,22 @@ Params = Mapping[str, Any]
 Options = Mapping[str, Any]
 
 
+#: PyMC holds integers as int32 (``pymc.intX`` under float64): larger ones wrap or overflow.
+LARGEST_INTEGER = 2**31 - 1
+
+
 def positive_integer(value: Any) -> int:
-    """``value`` as an int ≥ 1; a ValueError for 10.5, 0 or "ten"."""
+    """``value`` as an int from 1 to 2**31 − 1; a ValueError for 10.5, 0, "ten" or 1e30."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"expected a positive integer, got {value!r}") from None
     if not number.is_integer() or number < 1:
         raise ValueError(f"expected a positive integer, got {value!r}")
+    if number > LARGEST_INTEGER:
+        raise ValueError(
+            f"expected a positive integer up to {LARGEST_INTEGER} (PyMC's int32), got {value!r}"
+        )
     return int(number)
 
 

@@ -8,13 +8,14 @@ results = toolkit.load_results("reports/demo")   # saved comparisons, by key
 
 from toolkit.compare import Comparison, compare
 from toolkit.config import settings, settings_context
-from toolkit.errors import BoundaryError, DataError
+from toolkit.errors import BoundaryError, DataError, ModelError
 from toolkit.report.results import load_results
 
 __all__ = [
     "BoundaryError",
     "Comparison",
     "DataError",
+    "ModelError",
     "compare",
     "load_results",
     "settings",

@@ -14,6 +14,7 @@ from toolkit.config import settings, settings_context
 from toolkit.divergence import entropy_estimate
 from toolkit.engines import Fit, run_engines
 from toolkit.engines.fit import inverse_root_diagonal, scaled_positive_definite
+from toolkit.engines.mle import per_observation
 from toolkit.engines.scores import opg_standard_errors, outer_product_of_scores
 from toolkit.errors import BoundaryError, DataError
 from toolkit.problem import Problem, make_problem
@@ -323,6 +324,8 @@ def natural_covariance(jacobian: np.ndarray, information: np.ndarray, keep: list
     not pin the parameter down there.
     """
     information, jacobian = information[np.ix_(keep, keep)], jacobian[:, keep]
+    if not np.all(np.isfinite(information)):  # derivatives that overflowed: SEs unknown
+        return np.full((jacobian.shape[0],) * 2, np.inf)
     diag = np.abs(np.diag(information))
     scale = 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0))
     information, jacobian = information * np.outer(scale, scale), jacobian * scale
@@ -341,11 +344,12 @@ def natural_covariance(jacobian: np.ndarray, information: np.ndarray, keep: list
 
 def _raise_if_no_mle(problem: Problem, fits: dict[str, Fit]) -> None:
     """BoundaryError when the likelihood rises along a ray; DataError when not identified."""
-    diverging = fits["mle"].details["diverging"] or fits["kl"].details["diverging"]
+    engine = "mle" if fits["mle"].details["diverging"] else "kl"
+    diverging = fits[engine].details["diverging"]
     if diverging:
+        z = problem.pymc.to_z(fits[engine].theta)
         raise BoundaryError(
-            f"{problem.label}: the MLE does not exist: the log-likelihood keeps increasing as "
-            f"{', '.join(diverging)} diverge (e.g. perfectly separated data)"
+            _running_off(problem, {v: _heading(problem, z, v, z) for v in diverging})
         )
     mle = fits["mle"]
     if mle.certificate.at_boundary or not np.all(np.isfinite(mle.details["information"])):
@@ -362,10 +366,80 @@ def _raise_if_no_mle(problem: Problem, fits: dict[str, Fit]) -> None:
     null_z[keep] = scale * vectors[:, 0]
     null = np.abs(compiled.natural_jacobian(mle.details["z"]) @ null_z)
     involved = [problem.names[i] for i in np.flatnonzero(null > 1e-6 * null.max())]
+    z = mle.details["z"]
+    if np.any(np.abs(np.diag(info)) * (np.finfo(float).eps * z[keep]) ** 2 >= 1.0):
+        raise BoundaryError(_fitted_exactly(problem, involved))
+    rising = _rising_along(problem, z, null_z)
+    if rising is not None:  # not a flat valley: a slope that runs off to an edge
+        variables = dict.fromkeys(variable_of(p) for p in involved)
+        raise BoundaryError(
+            _running_off(problem, {v: _heading(problem, z, v, rising) for v in variables})
+        )
     raise DataError(
         f"{problem.label}: parameters {involved} are not identified: the information "
         "matrix is singular (collinear covariates or a redundant parametrisation)"
     )
+
+
+def _fitted_exactly(problem: Problem, involved: list[str]) -> str:
+    """The sentence for an information matrix singular because the data are fitted exactly.
+
+    Then some parameter is pinned down more finely than its own float64 rounding (its
+    curvature times the square of that rounding exceeds 1): the residuals are rounding
+    errors, the scale that measures them sits at their size instead of 0, and the
+    curvature there is rounding noise. No real sample determines a parameter that well.
+    """
+    compiled = problem.pymc
+    variables = dict.fromkeys(variable_of(p) for p in involved)
+    scales = [v for v in variables if np.all(compiled.constrained[compiled.coordinates[v]])]
+    which = f"{', '.join(scales)} → 0" if scales else "a scale → 0"
+    return (
+        f"{problem.label}: the MLE does not exist: the model fits the data exactly (the "
+        f"residuals are float64 rounding errors), so {which}, on the boundary"
+    )
+
+
+def _running_off(problem: Problem, heading: dict[str, str]) -> str:
+    """The sentence for a log-likelihood that rises without bound as variables run off."""
+    why = (
+        ": the model fits the data exactly"
+        if "0" in heading.values()
+        else " (e.g. perfectly separated data)"
+    )
+    moves = ", ".join(f"{v} → {h}" for v, h in heading.items())
+    return (
+        f"{problem.label}: the MLE does not exist: the log-likelihood keeps increasing as "
+        f"{moves}{why}"
+    )
+
+
+def _rising_along(problem: Problem, z: np.ndarray, direction: np.ndarray) -> np.ndarray | None:
+    """A unit step (in its largest coordinate) along ±``direction`` on which the
+    log-likelihood rises beyond rounding; None when it is flat or falls both ways."""
+    objective = per_observation(problem.pymc.loglik_derivatives, problem.n)
+    step = direction / np.max(np.abs(direction))
+    here = objective(z)[0]
+    for d in (step, -step):
+        there = objective(z + d)[0]
+        if there < here - 8 * np.finfo(float).eps * max(abs(here), abs(there)):
+            return d
+    return None
+
+
+def _heading(problem: Problem, z: np.ndarray, variable: str, direction: np.ndarray) -> str:
+    """Where a variable goes as z moves along ``direction``: "0", "∞", "±∞" or its bound."""
+    compiled = problem.pymc
+    index = compiled.coordinates[variable]
+    if not np.any(compiled.constrained[index]):
+        return "±∞"
+    further = np.array(z, dtype=float)
+    further[index] += 40.0 * np.sign(direction[index])  # farther out the way it goes
+    flat = [i for i, p in enumerate(problem.names) if variable_of(p) == variable]
+    with np.errstate(all="ignore"):
+        now, far = (float(np.max(np.abs(compiled.natural(v)[flat]))) for v in (z, further))
+    if far < 1e-3 * now:
+        return "0"
+    return "∞" if far > 1e3 * now else "the edge of its support"
 
 
 def se_differences(estimates: pd.DataFrame, se: pd.Series, sets: dict) -> pd.DataFrame:

@@ -9,7 +9,7 @@ covariance is unique, so the parameters are identified. The data are an N × d a
 import numpy as np
 
 from models.family import Family, Option, Statistics, pack_lower, unpack_lower
-from models.univariate import support
+from models.univariate import starts, support
 
 
 def _covariance(params):
@@ -47,6 +47,13 @@ def _closed_form(x, options):
     }
 
 
+def _start(x, options):
+    """Column medians and a diagonal factor of robust scales: rough, and in the data's units
+    (a start at PyMC's 0 and identity is 1e5 standard deviations off for data near 1e-5)."""
+    scales = [starts.robust_scale(column) for column in np.asarray(x, dtype=float).T]
+    return {"mu": np.median(x, axis=0), "chol": pack_lower(np.diag(scales))}
+
+
 def _boundary(x, options):
     n, d = x.shape
     if n <= d:
@@ -76,14 +83,16 @@ def _mean_logpdf(stats, params, options):
     mean, spread = stats
     chol = unpack_lower(params["chol"])
     diagonal = np.diag(chol)
-    if not np.all(diagonal > 0):
-        return -np.inf
     delta = mean - np.asarray(params["mu"], dtype=float)
+    if not (np.all(diagonal > 0) and np.all(np.isfinite(chol)) and np.all(np.isfinite(delta))):
+        return -np.inf
     scatter = spread + np.outer(delta, delta)  # Σ w (x − mu)(x − mu)ᵀ
-    half = solve_triangular(chol, scatter, lower=True)
-    trace = np.trace(solve_triangular(chol, half.T, lower=True))
+    with np.errstate(all="ignore"):
+        half = solve_triangular(chol, scatter, lower=True, check_finite=False)
+        trace = np.trace(solve_triangular(chol, half.T, lower=True, check_finite=False))
     d = len(mean)
-    return -0.5 * (d * np.log(2 * np.pi) + trace) - np.sum(np.log(diagonal))
+    value = -0.5 * (d * np.log(2 * np.pi) + trace) - np.sum(np.log(diagonal))
+    return value if np.isfinite(value) else -np.inf  # a trial step that overflowed
 
 
 FAMILY = Family(
@@ -99,6 +108,7 @@ FAMILY = Family(
     simulate_override=_simulate,
     closed_form=_closed_form,
     boundary=_boundary,
+    start=_start,
     shapes=lambda o: {"mu": (o["d"],), "chol": (o["d"] * (o["d"] + 1) // 2,)},
     options=(
         Option(

@@ -13,6 +13,16 @@ def _scipy_fit(x, options):
     return {"alpha": float(a), "beta": float(b)}
 
 
+def _start(x, options):
+    """Moments: alpha + beta = m(1 − m)/v − 1 about the mean m (rough; it moves with the
+    data: for values near 1e-5, beta near 1e5). PyMC's start alpha = beta = 1 sits where
+    its gradient of Beta's log-density has a kink."""
+    m, v = float(np.mean(x)), float(np.var(x))
+    total = m * (1 - m) / v - 1 if v > 0 else 2.0
+    total = total if total > 0 else 2.0
+    return {"alpha": m * total, "beta": (1 - m) * total}
+
+
 def _boundary(x, options):
     # Otherwise Jensen's inequality is strict for log x and log(1 - x): the MLE is finite.
     if support.all_equal(x):
@@ -47,5 +57,6 @@ FAMILY = Family(
     to_scipy=lambda p, o: {"a": p["alpha"], "b": p["beta"]},
     scipy_fit=_scipy_fit,
     boundary=_boundary,
+    start=_start,
     statistics=Statistics(_stats, _mean_logpdf),
 )

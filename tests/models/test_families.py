@@ -193,3 +193,36 @@ def test_mixture_start_is_ordered_and_in_the_domain(rng):
             start = fam.start(x, {"k": k})
             assert np.all(np.diff(start["mu"]) > 0)
             assert np.all(start["sigma"] > 0) and np.isclose(np.sum(start["w"]), 1.0)
+
+
+@_with("start")
+def test_a_start_has_a_finite_likelihood_in_any_units(name, rng):
+    # A start moves with the data: in units 1e-20 or 1e20 (where the support allows) the
+    # data's log-likelihood at the start is finite, as at PyMC's own start it is not.
+    fam = FAMILIES[name]
+    x, options = _demo(fam, rng, 200)
+    for factor in (1e-20, 1.0, 1e20):
+        scaled = np.asarray(x, dtype=float) * factor
+        if not np.all(fam.in_support(scaled, options)):
+            continue
+        start = fam.start(scaled, options)
+        assert np.isfinite(_loglik(fam, scaled, start, options)), factor
+
+
+def test_mv_normal_start_moves_with_the_data(rng):
+    fam = FAMILIES["mv_normal"]
+    x, options = _demo(fam, rng, 200)
+    start, moved = fam.start(x, options), fam.start(3.0 + 1e-5 * x, options)
+    np.testing.assert_allclose(moved["mu"], 3.0 + 1e-5 * start["mu"], rtol=1e-12)
+    np.testing.assert_allclose(moved["chol"], 1e-5 * start["chol"], rtol=1e-9, atol=1e-21)
+
+
+def test_beta_start_matches_the_sample_moments(rng):
+    # Method of moments: the start's mean and variance are the sample's (to rounding).
+    fam = FAMILIES["beta"]
+    for factor in (1.0, 1e-6):
+        x = rng.beta(2.0, 5.0, size=300) * factor
+        start = fam.start(x, {})
+        a, b = start["alpha"], start["beta"]
+        assert a / (a + b) == pytest.approx(np.mean(x), rel=1e-12)
+        assert a * b / ((a + b) ** 2 * (a + b + 1)) == pytest.approx(np.var(x), rel=1e-9)

@@ -170,15 +170,55 @@ def test_bad_rows_are_named():
 
 
 def test_models_that_cannot_be_fitted():
-    with pm.Model() as model:
+    with pm.Model(name="m") as model:
         pm.Normal("mu")
-    with pytest.raises(ValueError, match="no observed"):
+    with pytest.raises(toolkit.ModelError, match="m: the model has no observed variables"):
         toolkit.compare(model)
     with pm.Model() as model:
         k = pm.Categorical("k", p=[0.5, 0.5])
         pm.Normal("y", k, 1.0, observed=np.zeros(3))
-    with pytest.raises(ValueError, match="discrete"):
+    with pytest.raises(toolkit.ModelError, match="discrete"):
         toolkit.compare(model)
+    with pm.Model(name="fixed") as model:  # used to be "Cannot join an empty list of tensors"
+        pm.Normal("y", 0.0, 1.0, observed=np.array([0.5, -0.2, 1.1]))
+    with pytest.raises(toolkit.ModelError, match="fixed: the model has no free variables"):
+        toolkit.compare(model)
+
+
+def test_constant_data_name_the_scale_that_collapses():
+    # Used to be PyMC's ParameterValueError (sigma > 0) from deep inside a fit.
+    with pm.Model(name="const") as model:
+        mu = pm.Normal("mu", 0.0, 10.0)
+        s = pm.HalfNormal("s", 5.0)
+        pm.Normal("y", mu, s, observed=np.full(30, 2.0))
+    with pytest.raises(toolkit.BoundaryError) as info:
+        toolkit.compare(model)
+    assert "the MLE does not exist" in str(info.value) and "const::s → 0" in str(info.value)
+
+
+def test_a_response_beyond_the_evaluable_range_is_named(rng):
+    with pm.Model(name="big") as model:
+        mu = pm.Flat("mu")
+        s = pm.HalfFlat("s")
+        pm.Normal("y", mu, s, observed=np.r_[rng.normal(size=30), 1e308])
+    with pytest.raises(toolkit.DataError, match=r"response 'big::y': 1 values beyond .*row 30"):
+        toolkit.compare(model)
+
+
+def test_a_mixture_with_dirichlet_weights_is_fitted(rng):
+    # Used to stop with LinAlgError: Eigenvalues did not converge (issue 10).
+    data = np.concatenate([rng.normal(-2.0, 1.0, 150), rng.normal(2.0, 1.0, 150)])
+    ordered = pm.distributions.transforms.ordered
+    with pm.Model(name="mix") as model:
+        w = pm.Dirichlet("w", a=np.ones(2))
+        mu = pm.Normal("mu", 0.0, 10.0, shape=2, transform=ordered, initval=[-1.0, 1.0])
+        s = pm.HalfNormal("s", 5.0, shape=2)
+        pm.NormalMixture("y", w=w, mu=mu, sigma=s, observed=data)
+    cmp = toolkit.compare(model)
+    assert cmp.agree, cmp.reasons
+    # The two well separated components are found where they were drawn: within 5 SE.
+    for name, truth in [("mix::mu[0]", -2.0), ("mix::mu[1]", 2.0), ("mix::w[0]", 0.5)]:
+        assert abs(cmp.estimates.loc[name, "mle"] - truth) < 5 * cmp.se[name], name
 
 
 def test_separated_logistic_has_no_mle():

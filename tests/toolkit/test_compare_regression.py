@@ -211,7 +211,7 @@ def test_cli_fit_prints_the_comparison(tmp_path, capsys):
 def test_cli_nonlinear_needs_the_api(tmp_path, capsys):
     path = tmp_path / "d.csv"
     pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 2.5]}).to_csv(path, index=False)
-    assert main(["fit", str(path), "--family", "nonlinear_regression", "--y", "y"]) == 1
+    assert main(["fit", str(path), "--family", "nonlinear_regression", "--y", "y"]) == 2
     assert "mean function" in capsys.readouterr().err
 
 
@@ -239,3 +239,61 @@ def test_to_inference_data():
     assert total == pytest.approx(cmp.loglik["mle"], rel=1e-10)
     assert idata.posterior["beta"].shape == (1, 1000, 3)
     assert idata.comparison.attrs["family"] == "negative_binomial_regression"
+
+
+# Scale-aware checks (issue 10): a message names the real problem, whatever the units.
+
+
+def _line(rng, n=50):
+    x = rng.normal(size=n)
+    return pd.DataFrame({"x": x, "y": 1.0 + 2.0 * x + rng.normal(size=n)})
+
+
+@pytest.mark.parametrize(
+    ("name", "column", "factor", "words"),
+    [
+        # used to say "covariates fit y exactly"
+        ("linear_regression", "y", 1e-300, "response column 'y': the data are outside the"),
+        # used to say "outside the support"
+        ("linear_regression", "y", 1e300, "response column 'y': 50 values beyond ±1e+50"),
+        # used to say "collinear"
+        ("logistic_regression", "x", 1e300, "covariate column 'x': 50 values beyond ±1e+50"),
+    ],
+)
+def test_extreme_units_are_named_as_such(rng, name, column, factor, words):
+    frame = _line(rng)
+    if name == "logistic_regression":
+        frame["y"] = (frame["y"] > 1.0).astype(int)
+    frame[column] *= factor
+    with pytest.raises(toolkit.DataError) as info:
+        toolkit.compare(name, frame, y="y")
+    assert words in str(info.value) and "evaluated on" in str(info.value)
+    assert not isinstance(info.value, toolkit.BoundaryError)
+
+
+def test_small_units_are_not_an_exact_fit(rng):
+    # y near 1e-13 with noise: the residuals are noise of that size, not rounding.
+    frame = _line(rng)
+    noisy = toolkit.compare("linear_regression", frame.assign(y=frame["y"] * 1e-13), y="y")
+    base = toolkit.compare("linear_regression", frame, y="y")
+    assert noisy.agree, noisy.reasons
+    # Least squares is linear in y: the estimates scale with it (QR closed form, to 1e-12).
+    np.testing.assert_allclose(
+        noisy.estimates["mle"], base.estimates["mle"] * 1e-13, rtol=1e-9, atol=0
+    )
+    exact = frame.assign(y=(1.0 + 2.0 * frame["x"]) * 1e-13)
+    with pytest.raises(toolkit.BoundaryError, match="covariates fit y exactly"):
+        toolkit.compare("linear_regression", exact, y="y")
+
+
+def test_a_covariate_in_large_units_is_not_collinear(rng):
+    frame = _line(rng, n=200)
+    frame["y"] = (frame["y"] > 1.0).astype(int)
+    base = toolkit.compare("logistic_regression", frame, y="y")
+    large = toolkit.compare("logistic_regression", frame.assign(x=frame["x"] * 1e40), y="y")
+    assert large.agree, large.reasons
+    # The slope scales by 1/1e40 and the intercept stays: same digits as the base fit.
+    slope = next(p for p in base.estimates.index if p.endswith("[1]"))
+    assert large.estimates.loc[slope, "mle"] == pytest.approx(
+        base.estimates.loc[slope, "mle"] * 1e-40, rel=1e-9
+    )

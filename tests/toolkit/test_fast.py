@@ -39,15 +39,25 @@ def misra1a(y, x=MISRA1A_X, start=(500.0, 1e-4)):
     return model
 
 
+def saturating(y, x=MISRA1A_X, start=(500.0, 1e-4)):
+    """Misra1a's curve with a Student-t error: a structure no other test compiles."""
+    with pm.Model() as model:
+        b1 = pm.Flat("b1", initval=start[0])
+        b2 = pm.Flat("b2", initval=start[1])
+        sigma = pm.HalfFlat("sigma")
+        pm.StudentT("y", nu=7.0, mu=b1 * (1 - pm.math.exp(-b2 * x)), sigma=sigma, observed=y)
+    return model
+
+
 def test_second_model_of_the_same_structure_compiles_nothing(compilations):
-    toolkit.compare(misra1a(MISRA1A_Y))
+    toolkit.compare(saturating(MISRA1A_Y))
     first = compilations["n"]
-    assert first > 0
+    assert first > 0  # this structure is compiled here, whatever ran before
     y = MISRA1A_Y * 1.01 + 0.1
-    cmp = toolkit.compare(misra1a(y, start=(300.0, 2e-4)))  # new arrays, new initial values
+    cmp = toolkit.compare(saturating(y, start=(300.0, 2e-4)))  # new arrays, new initvals
     assert compilations["n"] == first
     assert cmp.verdict == "agree"
-    fresh = toolkit.compare(misra1a(y, start=(300.0, 2e-4)))
+    fresh = toolkit.compare(saturating(y, start=(300.0, 2e-4)))
     np.testing.assert_array_equal(cmp.estimates["mle"], fresh.estimates["mle"])
 
 

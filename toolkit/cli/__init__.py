@@ -16,6 +16,7 @@ only when klmle wrote it or ``--force`` says so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import sys
 from collections.abc import Sequence
@@ -27,12 +28,12 @@ from models import families, get_family
 from models.demo import demo_datasets
 from models.regression.declaration import RegressionFamily
 from toolkit.cli import study
-from toolkit.cli.csv_input import UserError, read_column, read_frame, select_columns
+from toolkit.cli.csv_input import Selection, UserError, choose_column, read_table, select_columns
 from toolkit.cli.terminal import Progress, compile_notice, known_notices_kept_quiet
 from toolkit.compare import compare_problem
 from toolkit.config import SETTINGS, settings_context
 from toolkit.engines.posterior import POSTERIORS
-from toolkit.errors import DataError
+from toolkit.errors import DataError, ModelError
 from toolkit.problem import make_problem
 from toolkit.quiet import quiet
 from toolkit.report import (
@@ -46,22 +47,32 @@ from toolkit.report import (
     write_report,
     write_unit,
 )
+from toolkit.report.files import check_destination
 from toolkit.report.text import comparison_text
 
 DEMO_N = 2000
 DEMO_SEED = 20261121
 DEMO_OUTPUT = "reports/demo.html"
 
+#: The toolkit's own errors: a user's mistake, printed as one line (exit status 1). Any
+#: other exception is a bug in klmle and shows its traceback.
+USER_ERRORS = (UserError, DataError, ModelError, ResultsError, OutputError)
+
+
+class UsageError(UserError):
+    """A command line that cannot work whatever the file holds: one line, exit 2 (as
+    argparse's own usage errors)."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)  # usage errors: one line from argparse, exit status 2
     try:
         with known_notices_kept_quiet():
             return args.run(args)
-    except (UserError, DataError, ResultsError, OutputError, TypeError) as err:
-        print(f"klmle: error: {err}", file=sys.stderr)
-        return 1
+    except USER_ERRORS as err:
+        print(f"klmle: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return 2 if isinstance(err, UsageError) else 1
     except KeyboardInterrupt:
         print("klmle: interrupted", file=sys.stderr)
         return 130
@@ -118,10 +129,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     fit.add_argument(
         "--tolerance",
-        type=float,
+        type=_tolerance,
         default=None,
         metavar="SE",
         help=f"agreement tolerance, in standard errors (default {SETTINGS['tolerance'].default:g})",
+    )
+    fit.add_argument(
+        "--dropna",
+        action="store_true",
+        help="drop rows with a missing value in the columns used (and say how many); "
+        "by default a missing value is an error naming its line",
     )
     for name, text in _family_options().items():
         fit.add_argument(f"--{name}", metavar=name.upper(), help=text)
@@ -183,6 +200,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _tolerance(text: str) -> float:
+    """--tolerance as the settings table validates it (argparse: exit 2 when invalid)."""
+    try:
+        return SETTINGS["tolerance"].validate(float(text))
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"{text!r}: {err}") from None
+
+
 def _family_name(text: str) -> str:
     """A catalog family's name; for any other, the closest names in one line."""
     names = list(families())
@@ -241,18 +266,44 @@ def _run_families(args) -> int:
 
 def _run_fit(args) -> int:
     family = get_family(args.family)
+    _refuse_unused_options(args, family)
     if args.report:
         check_unit(args.report, 1, inputs=[args.file], force=args.force)
     if isinstance(family, RegressionFamily):
         return _run_fit_regression(args, family)
-    data, label = _read_data(args, family)
+    data, label, selection = _read_data(args, family)
     options = {
         o.name: getattr(args, o.name) for o in family.options if getattr(args, o.name) is not None
     }
     with Progress(4 if args.report else 2) as progress:
-        cmp = _compare(progress, family.name, data, args.tolerance, options)
+        with _lines_of(selection):
+            cmp = _compare(progress, family.name, data, args.tolerance, options)
+        progress.print(selection.describe())
         _fit_outputs(args, cmp, progress, dataset=label, source=f"column “{label}” of {args.file}")
     return 0
+
+
+def _refuse_unused_options(args, family) -> None:
+    """A UsageError for an option this family would ignore: nothing given is dropped."""
+    regression = isinstance(family, RegressionFamily)
+    given = {name for name in _family_options() if getattr(args, name) is not None}
+    unused = sorted(given - {o.name for o in family.options})
+    if regression and args.column:
+        unused.append("column")
+    if not regression:
+        unused += [name for name in ("y", "x", "no_intercept") if getattr(args, name)]
+    if unused:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in unused)
+        raise UsageError(f"{family.name} takes no {flags}; see klmle fit --help")
+
+
+@contextlib.contextmanager
+def _lines_of(selection: Selection):
+    """DataErrors that name a row of the data name its line of the file instead."""
+    try:
+        yield
+    except DataError as err:
+        raise err.at(selection.place) from None
 
 
 def _compare(progress: Progress, family: str, data, tolerance, options: dict):
@@ -283,31 +334,38 @@ def _fit_outputs(args, cmp, progress: Progress, *, dataset: str, source: str) ->
 
 
 def _read_data(args, family):
-    """The data for a non-regression family, and a label naming its column(s)."""
+    """The data for a non-regression family, a label naming its column(s), and the
+    selection (columns, rows and their lines) they came from."""
+    if args.column and len(args.column) > 1 and family.data_ndim == 1:
+        raise UsageError(f"{family.name} fits one column; got --column {len(args.column)} times")
+    table = read_table(args.file)
     if family.data_ndim == 2:
-        frame = select_columns(read_frame(args.file), args.column, args.file)
-        return frame, ", ".join(map(str, frame.columns))
-    if args.column and len(args.column) > 1:
-        raise UserError(f"{family.name} fits one column; got --column {len(args.column)} times")
-    column = args.column[0] if args.column else None
-    frame = read_frame(args.file)
-    data = read_column(args.file, column, frame)
-    return data, column or str(frame.columns[0])
+        chosen = select_columns(table.frame(args.column), args.column, args.file)
+        selection = table.complete(chosen, args.dropna)
+        return selection.frame, ", ".join(map(str, chosen.columns)), selection
+    column = choose_column(table, args.column[0] if args.column else None)
+    selection = table.complete(table.frame([column]), args.dropna)
+    return selection.frame[column].to_numpy(), column, selection
 
 
 def _run_fit_regression(args, family) -> int:
     """``klmle fit FILE --family <regression> --y COL [--x COL ...]``."""
     if family.mean_function:
-        raise UserError(
+        raise UsageError(
             f"{family.name} needs a Python mean function f(x, theta, math): use "
             "toolkit.compare() from Python"
         )
     if args.y is None:
-        raise UserError(f"{family.name} needs --y COL, the response column")
-    frame = read_frame(args.file)
-    options = {"y": args.y, "x": args.x, "intercept": not args.no_intercept}
+        raise UsageError(f"{family.name} needs --y COL, the response column")
+    table = read_table(args.file)
+    x = args.x if args.x else [c for c in table.columns if c != args.y]
+    selection = table.complete(table.frame([args.y, *x]), args.dropna)
+    options = {"y": args.y, "x": x, "intercept": not args.no_intercept}
     with Progress(4 if args.report else 2) as progress:
-        cmp = _compare(progress, family.name, frame, args.tolerance, options)
+        with _lines_of(selection):
+            cmp = _compare(progress, family.name, selection.frame, args.tolerance, options)
+        covariates = ", ".join(repr(c) for c in x) or "none"
+        progress.print(selection.describe(f"response {args.y!r}, covariates {covariates}"))
         design = cmp.problem.design
         terms = " + ".join("1" if c == "(intercept)" else c for c in design.columns)
         source = f"{design.response} ~ {terms} from {args.file}"
@@ -317,7 +375,7 @@ def _run_fit_regression(args, family) -> int:
 
 def _run_demo(args) -> int:
     if args.n < 10:
-        raise UserError(f"--n must be at least 10 observations, got {args.n}")
+        raise UsageError(f"--n must be at least 10 observations, got {args.n}")
     jobs = [
         (
             name,
@@ -337,7 +395,7 @@ def _run_demo(args) -> int:
         )
     output = Path(args.output)
     check_unit(output, len(jobs), force=args.force)
-    study.check_demo_studies(output, force=args.force)
+    check_destination(study.demo_studies_path(output), force=args.force)
     entries = []
     with Progress(len(jobs), "comparison", stages_are_steps=False) as progress:
         progress.note(compile_notice(len(jobs)))
@@ -358,7 +416,7 @@ def _run_demo(args) -> int:
             title="klmle demo: KL minimisation is maximum likelihood",
             force=args.force,
         )
-    print(f"studies: {study.run_demo_studies(output, seed=args.seed)}")
+    print(f"studies: {study.run_demo_studies(output, seed=args.seed, force=args.force)}")
     return 0
 
 
@@ -370,7 +428,7 @@ def _run_bench(args) -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     unknown = skip - set(bench.SECTIONS)
     if unknown:
-        raise UserError(f"--skip: unknown sections {sorted(unknown)}; known: {bench.SECTIONS}")
+        raise UsageError(f"--skip: unknown sections {sorted(unknown)}; known: {bench.SECTIONS}")
     figures = bench.run(skip, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(figures, indent=2) if args.json else bench.format_text(figures))
     return 0

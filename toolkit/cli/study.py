@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from models import families
-from toolkit.cli.csv_input import UserError, read_column, read_frame
+from toolkit.cli.csv_input import UserError, read_column
 from toolkit.quiet import quiet
 from toolkit.report.files import check_destination
 from toolkit.report.notebook import DEFAULT_OUTPUT as NOTEBOOK_OUTPUT
@@ -39,7 +39,6 @@ from toolkit.studies import (
 from toolkit.studies.laws import law, study_family
 from toolkit.studies.runner import execute
 
-FORCE = "replace an existing file that klmle did not write (never an input)"
 #: The demo's studies: small enough to add seconds, not minutes, to ``klmle demo``.
 DEMO_SIZES, DEMO_REPS = (100, 1000, 10000), 30
 
@@ -66,7 +65,7 @@ def add_commands(commands) -> None:
         sub.add_argument("--n-jobs", type=int, default=1, help="joblib workers (-1: all cores)")
         sub.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler, tcp://host:port")
         sub.add_argument("--report", metavar="PATH", help="write the study's HTML report")
-        sub.add_argument("--force", action="store_true", help=FORCE)
+        _add_force(sub)
         sub.set_defaults(run=_run_replicated, study=name)
     for name, defaults in (("smoothing", "0.03,0.1,0.3,1"), ("reverse", None)):
         sub = kinds.add_parser(name, help=f"the {name} study on one sample")
@@ -81,21 +80,43 @@ def add_commands(commands) -> None:
             sub.add_argument("--bandwidth", type=float, default=0.3, help="KDE bandwidth h")
             sub.add_argument("--starts", type=int, default=6, help="slices whose MLEs start")
         sub.add_argument("--report", metavar="PATH", help="write the study's HTML report")
-        sub.add_argument("--force", action="store_true", help=FORCE)
+        _add_force(sub)
         sub.set_defaults(run=_run_one_sample, study=name)
     again = kinds.add_parser("report", help="re-render a stored study, without refitting")
     again.add_argument("store", help="the study's store (--store of the run)")
     again.add_argument("--output", metavar="PATH", help="HTML file (default: STORE.html)")
-    again.add_argument("--force", action="store_true", help=FORCE)
+    _add_force(again)
     again.set_defaults(run=_run_stored)
 
     notebook = commands.add_parser("notebook", help="write the coursework Jupyter notebook")
     notebook.add_argument("--output", default=NOTEBOOK_OUTPUT, metavar="PATH")
-    notebook.add_argument("--force", action="store_true", help=FORCE)
+    notebook.add_argument(
+        "--force", action="store_true", help="replace a file there that klmle did not write"
+    )
     notebook.set_defaults(run=_run_notebook)
 
 
+def _add_force(parser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing report klmle did not write (never the data or the store)",
+    )
+
+
+def _inputs(args) -> list[str]:
+    """What a study reads: its data file and its store; a report never replaces them."""
+    return [p for p in (getattr(args, "data", None), getattr(args, "store", None)) if p]
+
+
+def _check_report(args, path: str | None) -> None:
+    """Refuse a report path in one line before the study runs (see check_destination)."""
+    if path:
+        check_destination(Path(path), inputs=_inputs(args), force=args.force)
+
+
 def _run_replicated(args) -> int:
+    _check_report(args, args.report)
     module = REPLICATED[args.study]
     keywords = {}
     if args.study == "misspecification":
@@ -107,13 +128,12 @@ def _run_replicated(args) -> int:
     if args.study != "prior":
         keywords["engines"] = _list(args.engines, str, "--engines")
     sizes = _list(args.sizes, int, "--sizes")
-    _check_report(args, inputs=[args.store] if args.store else [])
     try:
         plan = module.plan(*positional, sizes, args.reps, args.seed, **keywords)
     except ValueError as err:
         raise UserError(str(err)) from None
     frame = _execute(plan, args)
-    return _outputs(args.study, frame, args.report, data=None)
+    return _outputs(args, args.study, frame, args.report, data=None)
 
 
 def _execute(plan, args) -> pd.DataFrame:
@@ -147,7 +167,7 @@ def _execute(plan, args) -> pd.DataFrame:
 
 
 def _run_one_sample(args) -> int:
-    _check_report(args, inputs=[args.data] if args.data else [])
+    _check_report(args, args.report)
     data = _sample(args)
     try:
         with quiet():
@@ -158,12 +178,12 @@ def _run_one_sample(args) -> int:
                 frame = reverse(args.family, data, args.bandwidth, n_starts=args.starts)
     except ValueError as err:
         raise UserError(str(err)) from None
-    return _outputs(args.study, frame, args.report, data=data)
+    return _outputs(args, args.study, frame, args.report, data=data)
 
 
 def _sample(args) -> np.ndarray:
     if args.data:
-        return read_column(args.data, args.column, read_frame(args.data))
+        return read_column(args.data, args.column)
     if args.n < 10:
         raise UserError(f"--n must be at least 10 observations, got {args.n}")
     if args.study == "reverse":
@@ -178,11 +198,11 @@ def _run_stored(args) -> int:
     except StoreError as err:
         raise UserError(str(err)) from None
     output = args.output or str(Path(args.store).with_suffix(".html"))
-    check_destination(Path(output), inputs=[args.store], force=args.force)
-    return _outputs(frame.attrs["study"], frame, output, data=None)
+    _check_report(args, output)
+    return _outputs(args, frame.attrs["study"], frame, output, data=None)
 
 
-def _outputs(study: str, frame: pd.DataFrame, report: str | None, data) -> int:
+def _outputs(args, study: str, frame: pd.DataFrame, report: str | None, data) -> int:
     """Print the study's summary; with a report path, write its HTML page."""
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(TABLES[study](frame).to_string(float_format=lambda v: f"{v:.6g}"))
@@ -192,7 +212,13 @@ def _outputs(study: str, frame: pd.DataFrame, report: str | None, data) -> int:
     if report:
         with quiet():
             section = reverse_section(frame, data) if study == "reverse" else SECTIONS[study](frame)
-            path = write_study_report([section], report, title=f"klmle study: {study}")
+            path = write_study_report(
+                [section],
+                report,
+                title=f"klmle study: {study}",
+                inputs=_inputs(args),
+                force=args.force,
+            )
         print(f"report: {path}")
     return 0
 
@@ -204,7 +230,12 @@ def _run_notebook(args) -> int:
     return 0
 
 
-def run_demo_studies(html_path: Path, seed: int) -> Path:
+def demo_studies_path(html_path: Path) -> Path:
+    """Where the demo's studies page goes: ``NAME_studies.html`` beside its report."""
+    return html_path.with_name(f"{html_path.stem}_studies.html")
+
+
+def run_demo_studies(html_path: Path, seed: int, *, force: bool = False) -> Path:
     """The demo's studies page beside its report: a small convergence study, the reverse KL."""
     with quiet(), _progress() as bar:
         task = bar.add_task("studies", total=len(DEMO_SIZES) * DEMO_REPS + 1)
@@ -222,24 +253,10 @@ def run_demo_studies(html_path: Path, seed: int) -> Path:
         ]
         bar.update(task, completed=len(DEMO_SIZES) * DEMO_REPS + 1)
     path = demo_studies_path(html_path)
-    write_study_report(sections, path, title="klmle demo: the law of large numbers at work")
+    write_study_report(
+        sections, path, title="klmle demo: the law of large numbers at work", force=force
+    )
     return path
-
-
-def _check_report(args, inputs) -> None:
-    """Before any fitting: the report path must be one klmle may write (OutputError)."""
-    if args.report:
-        check_destination(Path(args.report), inputs=inputs, force=args.force)
-
-
-def demo_studies_path(html_path: Path) -> Path:
-    """Where the demo's studies page goes: ``NAME_studies.html`` beside ``NAME.html``."""
-    return html_path.with_name(f"{html_path.stem}_studies.html")
-
-
-def check_demo_studies(html_path: Path, force: bool = False) -> None:
-    """Before the demo fits anything: may its studies page be written (OutputError)?"""
-    check_destination(demo_studies_path(Path(html_path)), force=force)
 
 
 def _params(text: str | None) -> dict | None:

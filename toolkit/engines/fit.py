@@ -175,10 +175,11 @@ def _running_off(z, hess, n, constrained) -> str | None:
     """A sentence when a constrained coordinate is far out where the data do not pin it."""
     if not np.all(np.isfinite(z)):
         return "an estimate is not finite"
-    information = n * np.abs(np.diag(hess)) if np.all(np.isfinite(np.diag(hess))) else None
+    # Coordinate by coordinate: an infinite curvature pins its coordinate down (and leaves
+    # the fit uncertified, as not finite); only a NaN says nothing.
+    information = n * np.abs(np.diag(hess))
     far = np.asarray(constrained, dtype=bool) & (np.abs(z) > settings["boundary_z"])
-    if information is not None:
-        far &= ~(information >= 1.0)
+    far &= ~(information >= 1.0)
     if not far.any():
         return None
     i = int(np.flatnonzero(far)[0])

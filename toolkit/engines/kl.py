@@ -92,7 +92,7 @@ def coordinates(problem: Problem) -> Coordinates:
 def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     """Minimise the KL from every start; the best end point, certified."""
     coords = coordinates(problem)
-    objective = coords.objective
+    objective = _inf_where_undefined(coords.objective)
     nonsmooth = [
         i for v in {variable_of(p) for p in problem.nonsmooth} for i in coords.coordinates[v]
     ]
@@ -149,6 +149,19 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     }
     estimates = dict(zip(problem.names, theta.tolist(), strict=True))
     return Fit(NAME, estimates, certificate, problem.density, details)
+
+
+def _inf_where_undefined(objective):
+    """``objective``, +inf where the density cannot be evaluated (a Python float division
+    by a rate that underflowed to 0 far out in a trial step)."""
+
+    def guarded(u):
+        try:
+            return objective(u)
+        except ArithmeticError:
+            return np.inf
+
+    return guarded
 
 
 def _run(objective, u0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> Run:

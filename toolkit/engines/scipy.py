@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
+from scipy import stats
 
 from toolkit.config import settings
 from toolkit.engines.fit import Fit, FitCertificate
@@ -31,5 +32,10 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit | None:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        theta = problem.peer_fit()
+        try:
+            theta = problem.peer_fit()
+        except stats.FitError as err:  # the peer's own solver gave up: shown, never counted
+            status = f"failed: scipy.stats' fit raised {type(err).__name__}: {err}"
+            estimates = dict.fromkeys(problem.names, np.nan)
+            return Fit(NAME, estimates, FitCertificate(status, False), "scipy.stats fit (failed)")
     return certified(problem, NAME, theta, time.perf_counter() - t0, "scipy.stats fit")

@@ -222,7 +222,10 @@ def derivatives(objective: Objective, x: np.ndarray):
         v = np.zeros(x.size)
         grad = ridders_gradient(whitened, v)
         hess = numdiff.second_differences(whitened, v)
-    inverse = np.linalg.pinv(transform)
+    try:  # not pinv: its cutoff drops a coordinate 1e15 times shorter than another
+        inverse = np.linalg.inv(transform)
+    except np.linalg.LinAlgError:
+        inverse = np.linalg.pinv(transform)
     return (inverse.T @ grad, inverse.T @ hess @ inverse), (grad, hess)
 
 
@@ -318,19 +321,44 @@ def _floored(hess: np.ndarray) -> np.ndarray:
 
 def _curvature_scale(objective: Objective, x: np.ndarray, i: int, f0: float) -> float:
     """A step along coordinate ``i`` over which the objective changes by O(1)·curvature."""
-    h = 1e-3 * max(1.0, abs(x[i]))
+    h, difference = _resolved_step(objective, x, i, f0, 1e-3 * max(1.0, abs(x[i])))
     curvature = np.nan
+    e = np.zeros(x.size)
     for _ in range(6):
-        e = np.zeros(x.size)
-        e[i] = h
-        curvature = (objective(x + e) - 2 * f0 + objective(x - e)) / h**2
+        if difference is None:
+            e[i] = h
+            difference = objective(x + e) - 2 * f0 + objective(x - e)
+        curvature = difference / h**2
         if not (np.isfinite(curvature) and curvature > 0):
             return h
         target = np.sqrt(2e-4 * max(1.0, abs(f0)) / curvature)
         if 0.5 < target / h < 2:
             break
-        h = target
+        h, difference = target, None
     return 1.0 / np.sqrt(curvature) if curvature > 0 else h
+
+
+#: A second difference below this times max(1, |f|) is rounding, not curvature: the terms
+#: of a KL (a cross-entropy of size |log scale| minus its entropy estimate) round at a few
+#: eps times their size, far above eps·|f|.
+ROUNDING = 1e-12
+
+
+def _resolved_step(objective: Objective, x: np.ndarray, i: int, f0: float, h: float):
+    """``h`` and the second difference along ``i`` there, the step lengthened 1e4-fold at a
+    time while that difference is rounding: a unit step is nothing to a coordinate whose
+    scale is 1e5 or 1e40 (a location in the data's units), and curvature measured there is
+    noise. Never lengthened to where the objective stops being finite."""
+    e, last = np.zeros(x.size), None
+    for _ in range(14):  # up to 1e52 times: beyond what validation admits
+        e[i] = h
+        difference = objective(x + e) - 2 * f0 + objective(x - e)
+        if not np.isfinite(difference) and last is not None:
+            return last
+        if not np.isfinite(difference) or abs(difference) > ROUNDING * max(1.0, abs(f0)):
+            return h, difference
+        last, h = (h, difference), h * 1e4
+    return last
 
 
 class _Counted:

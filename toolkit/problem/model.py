@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from toolkit.divergence import RowAtoms, row_atoms
-from toolkit.errors import DataError
+from toolkit.errors import DataError, ModelError
 from toolkit.problem import validation
 from toolkit.problem.compiled import data_source, data_value
 from toolkit.problem.problem import Problem
@@ -32,18 +32,20 @@ def model_problem(model) -> Problem:
 
     Raises
     ------
-    ValueError
-        No observed variables, or free discrete (latent) variables.
+    ModelError
+        No observed variables, no free variables, or free discrete (latent) variables.
     DataError
         Non-finite covariates or responses, responses outside the support,
         fewer rows than parameters, or collinear covariate columns.
     """
     label = model.name or "pm.Model"
     if not model.observed_RVs:
-        raise ValueError(f"{label}: the model has no observed variables: nothing to fit")
+        raise ModelError(f"{label}: the model has no observed variables: nothing to fit")
+    if not model.free_RVs:
+        raise ModelError(f"{label}: the model has no free variables: there is nothing to estimate")
     discrete = [rv.name for rv in model.free_RVs if rv.dtype.startswith(("int", "uint", "bool"))]
     if discrete:
-        raise ValueError(
+        raise ModelError(
             f"{label}: free discrete (latent) variables {discrete} cannot be maximised over "
             "by gradient methods; marginalise them (e.g. a mixture) or observe them"
         )
@@ -116,6 +118,7 @@ def _row_blocks(model, label):
         if not np.all(np.isfinite(y2)):
             row = int(np.argwhere(~np.isfinite(y2))[0, 0])
             raise DataError(f"{label}: response {rv.name!r} is not finite at row {row}")
+        validation.check_range(f"{label}: response {rv.name!r}", y2, word="row")
         blocks = [y2.astype(float)]
         for name, x in _covariates(model, rv, len(y2)):
             _check_covariate(model, label, name, x)
@@ -169,6 +172,7 @@ def _check_covariate(model, label, name, x):
             f"{label}: covariate column {columns[col]!r} is not finite (NaN or inf) at row "
             f"{row} ({int(bad.sum())} non-finite values)"
         )
+    validation.check_range(f"{label}: covariate {name!r}", x2, labels=columns)
     if x.dtype.kind == "f":
         validation.check_rank(label, x2, columns, f"covariate {name!r}")
 

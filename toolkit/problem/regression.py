@@ -210,13 +210,7 @@ def _design(family, data, y, x, intercept, spec) -> Design:
         for c in [response, *names]
     }
     yv = numeric[response]
-    outside = ~family.in_support(yv)
-    if outside.any():
-        row = int(np.flatnonzero(outside)[0])
-        raise DataError(
-            f"{label}: response {response!r} is outside the support ({family.support}): "
-            f"{int(outside.sum())} values, first at row {row} (value {yv[row]:g})"
-        )
+    validation.check_response(label, response, yv, family)
     intercept = bool(intercept) and not family.mean_function
     columns = ([INTERCEPT] if intercept else []) + names
     blocks = ([np.ones(len(yv))] if intercept else []) + [numeric[c] for c in names]

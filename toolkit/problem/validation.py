@@ -13,11 +13,20 @@ from typing import Any
 
 import numpy as np
 
-from toolkit.errors import BoundaryError, DataError
+from toolkit.errors import PLACE, BoundaryError, DataError
 
 #: Relative size of the smallest singular value of the column-scaled design (times the
 #: larger dimension) below which columns count as collinear: numpy's ``matrix_rank`` rule.
 RANK_TOL = np.finfo(float).eps
+
+#: Data are evaluated only within ±LARGEST, and only when some value reaches SMALLEST in
+#: magnitude: PyMC's Hessians hold up to fourth powers of the data, of their reciprocal scale
+#: (a rate) and of the values of log-scale parameters (measured: an exponential fit to data
+#: near 1e-95 has a Hessian of -inf), and float64 ends at 1.8e308.
+LARGEST, SMALLEST = 1e50, 1e-50
+#: PyMC holds integer data as int32 (``pymc.intX`` under float64): a count of 2**31 or more
+#: would wrap round to a negative or wrong number, silently. Counts must stay below it.
+LARGEST_COUNT = 2.0**31
 
 
 def family_data(family, data: Any, options: dict[str, Any]) -> tuple[np.ndarray, dict[str, Any]]:
@@ -36,6 +45,7 @@ def family_data(family, data: Any, options: dict[str, Any]) -> tuple[np.ndarray,
         x = as_float_vector(data, where)
     reject(np.isnan(x), x, where, "NaN values", labels)
     reject(np.isinf(x), x, where, "infinite values", labels)
+    check_range(where, x, family.discrete, labels)
     try:
         resolved = family.resolve_options(x, options)
     except ValueError as err:
@@ -49,6 +59,11 @@ def family_data(family, data: Any, options: dict[str, Any]) -> tuple[np.ndarray,
     shapes = family.param_shapes(resolved)
     n_values = sum(int(np.prod(s)) if s else 1 for s in shapes.values())
     n_free = n_values - sum(d == "simplex" for d in family.domains.values())
+    if n_free == 0:
+        raise DataError(
+            f"{where}: with {_options_text(resolved)} the family has no free parameter: "
+            "there is nothing to estimate"
+        )
     if len(x) < n_free + 1:
         raise DataError(
             f"{where}: {len(x)} observation(s) for {n_free} free parameter(s); "
@@ -59,6 +74,35 @@ def family_data(family, data: Any, options: dict[str, Any]) -> tuple[np.ndarray,
         if reason:
             raise BoundaryError(f"{where}: the MLE does not exist in the interior: {reason}")
     return x, resolved
+
+
+def _options_text(options: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in options.items()) or "these options"
+
+
+def check_range(
+    where: str, x: np.ndarray, discrete: bool = False, labels=None, word: str | None = None
+) -> None:
+    """A DataError when finite ``x`` lies beyond what the engines evaluate in float64.
+
+    Values beyond ±:data:`LARGEST` (counts: :data:`LARGEST_COUNT` or more, which PyMC's
+    int32 cannot hold) are named with the first index; data that never reach
+    :data:`SMALLEST` in magnitude (and are not all 0) are refused as a whole: rescaling
+    them (new units) brings them into range.
+    """
+    if discrete:
+        mask = np.abs(x) >= LARGEST_COUNT
+        what = f"counts of {LARGEST_COUNT:.0f} or more (PyMC holds counts as int32)"
+    else:
+        mask = np.abs(x) > LARGEST
+        what = f"values beyond ±{LARGEST:g}"
+    reject(mask, x, where, f"{what}, outside the range the model can be evaluated on", labels, word)
+    top = float(np.max(np.abs(x))) if x.size else 0.0
+    if 0 < top < SMALLEST:
+        raise DataError(
+            f"{where}: the data are outside the range the model can be evaluated on: every "
+            f"value is below {SMALLEST:g} in magnitude (largest {top:.3g})"
+        )
 
 
 def as_float_vector(data: Any, where: str) -> np.ndarray:
@@ -84,8 +128,9 @@ def as_float_vector(data: Any, where: str) -> np.ndarray:
         except (TypeError, ValueError):
             bad.append(i)
     if bad:
-        raise DataError(
-            f"{where}: {len(bad)} non-numeric value(s); first at index {bad[0]} ({arr[bad[0]]!r})"
+        raise DataError.located(
+            f"{where}: {len(bad)} non-numeric value(s); first at {PLACE} ({arr[bad[0]]!r})",
+            bad[0],
         )
     return out
 
@@ -125,34 +170,43 @@ def as_float_matrix(data: Any, where: str) -> tuple[np.ndarray, list | None]:
             bad.append((i, j))
     if bad:
         i, j = bad[0]
-        raise DataError(
-            f"{where}: {len(bad)} non-numeric value(s); first at {_cell(i, j, labels)} "
-            f"({arr[i, j]!r})"
+        raise DataError.located(
+            f"{where}: {len(bad)} non-numeric value(s); first at {_cell(j, labels)} "
+            f"({arr[i, j]!r})",
+            int(i),
+            "row",
         )
     return out, labels
 
 
-def _cell(row: int, column: int, labels: list | None) -> str:
+def _cell(column: int, labels: list | None) -> str:
+    """The place of a cell: the row (:data:`PLACE`, named later) and the column."""
     name = f"{column} ({labels[column]!r})" if labels else f"{column}"
-    return f"row {row}, column {name}"
+    return f"{PLACE}, column {name}"
 
 
 def reject(
-    mask: np.ndarray, x: np.ndarray, where: str, what: str, labels: list | None = None
+    mask: np.ndarray,
+    x: np.ndarray,
+    where: str,
+    what: str,
+    labels: list | None = None,
+    word: str | None = None,
 ) -> None:
-    """A DataError when ``mask`` is true anywhere: how many, the first place and its value."""
+    """A DataError when ``mask`` is true anywhere: how many, the first place and its value.
+
+    The place is "index i" in 1-D data and "row i" (with the column) in rows of data,
+    unless ``word`` names it otherwise.
+    """
     bad = np.argwhere(mask)
     if not bad.size:
         return
     first = tuple(int(i) for i in bad[0])
-    if x.ndim == 1:
-        place = f"index {first[0]}"
-    elif len(first) == 2:
-        place = _cell(*first, labels)
-    else:  # a mask of whole rows
-        place = f"row {first[0]}"
+    place = _cell(first[1], labels) if x.ndim == 2 and len(first) == 2 else PLACE
+    word = word or ("index" if x.ndim == 1 else "row")
     value = repr(float(x[first])) if len(first) == x.ndim else repr(x[first].tolist())
-    raise DataError(f"{where}: {len(bad)} {what}; first at {place} (value {value})")
+    template = f"{where}: {len(bad)} {what}; first at {place} (value {value})"
+    raise DataError.located(template, first[0], word)
 
 
 def numeric_column(label: str, name: str, column, role: str) -> np.ndarray:
@@ -165,23 +219,43 @@ def numeric_column(label: str, name: str, column, role: str) -> np.ndarray:
     bad = values.isna() & column.notna()
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
+        raise DataError.located(
             f"{label}: {role} column {name!r} is not numeric: {int(bad.sum())} values, "
-            f"first at row {row} (value {column.iloc[row]!r})"
+            f"first at {PLACE} (value {column.iloc[row]!r})",
+            row,
+            "row",
         )
     return finite_column(label, name, values.to_numpy(dtype=float), role)
 
 
 def finite_column(label: str, name: str, values: np.ndarray, role: str) -> np.ndarray:
-    """``values`` (one column, or rows of a block) if finite; else a DataError naming the row."""
+    """``values`` (one column, or rows of a block) if finite and in range; else a DataError
+    naming the row."""
     finite = np.isfinite(values)
     if not finite.all():
         row = int(np.argwhere(~finite)[0][0])
-        raise DataError(
-            f"{label}: {role} column {name!r} is not finite (NaN or inf) at row {row} "
-            f"({int((~finite).sum())} non-finite values)"
+        raise DataError.located(
+            f"{label}: {role} column {name!r} is not finite (NaN or inf) at {PLACE} "
+            f"({int((~finite).sum())} non-finite values)",
+            row,
+            "row",
         )
+    check_range(f"{label}: {role} column {name!r}", values, word="row")
     return values
+
+
+def check_response(label: str, name: str, y: np.ndarray, family) -> None:
+    """A DataError naming the first response outside the regression family's support."""
+    check_range(f"{label}: response {name!r}", y, family.discrete, word="row")
+    outside = ~family.in_support(y)
+    if outside.any():
+        row = int(np.flatnonzero(outside)[0])
+        raise DataError.located(
+            f"{label}: response {name!r} is outside the support ({family.support}): "
+            f"{int(outside.sum())} values, first at {PLACE} (value {y[row]:g})",
+            row,
+            "row",
+        )
 
 
 def check_rows(label: str, n: int, k: int) -> None:
@@ -198,7 +272,9 @@ def check_rank(label: str, matrix: np.ndarray, columns: Sequence[str], what: str
     """
     if matrix.ndim != 2 or matrix.shape[1] == 0:
         return
-    norms = np.linalg.norm(matrix, axis=0)
+    largest = np.max(np.abs(matrix), axis=0)
+    with np.errstate(invalid="ignore"):  # scaled first: the norm of 1e200s overflows
+        norms = np.linalg.norm(matrix / np.where(largest > 0, largest, 1.0), axis=0) * largest
     zero = [columns[j] for j in np.flatnonzero(norms == 0)]
     if zero:
         raise DataError(f"{label}: column(s) {zero} of {what} are all zero")

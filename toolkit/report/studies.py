@@ -20,7 +20,7 @@ import pandas as pd
 
 from toolkit.quiet import quiet
 from toolkit.report import study_figures as figs
-from toolkit.report.files import atomic_write
+from toolkit.report.files import atomic_write, check_destination
 from toolkit.report.html import Html, figure, frame_table, join, page, tag
 
 CONVERGENCE = Html("""<p>Samples of growing size N are drawn from the model itself and fitted
@@ -134,9 +134,9 @@ def reverse_section(frame: pd.DataFrame, data: np.ndarray) -> Html:
     ends = frame.attrs.get("ends", {})
     note = tag(
         "p",
-        f"{ends.get('starts', '?')} reverse starts: {ends.get('certified minima', '?')} ended "
-        f"at certified minima, {ends.get('saddles', '?')} at saddles, "
-        f"{ends.get('other', '?')} elsewhere.",
+        f"{ends.get('starts', '?')} reverse starts: "
+        f"{ends.get('certified minima', '?')} ended at certified minima, "
+        f"{ends.get('saddles', '?')} at saddles, {ends.get('other', '?')} elsewhere.",
         class_="note",
     )
     return _section(
@@ -192,26 +192,36 @@ TABLES = {
 
 
 def study_page(sections: Sequence[Html], title: str = "klmle studies") -> str:
-    """The self-contained HTML page of ``sections`` (built by the section functions)."""
+    """The self-contained HTML page of ``sections`` (as the section functions return them)."""
     if not sections:
         raise ValueError("a study page needs at least one section")
-    return page(title, join([tag("h1", title), *sections], sep="\n"))
+    return page(title, join([tag("h1", title), *sections]))
 
 
 def write_study_report(
-    sections: Sequence[Html], path: str | os.PathLike, title: str = "klmle studies"
+    sections: Sequence[Html],
+    path: str | os.PathLike,
+    title: str = "klmle studies",
+    *,
+    inputs: Sequence[str | os.PathLike] = (),
+    force: bool = False,
 ) -> Path:
-    """Write the page of ``sections`` atomically (a temporary file, then a rename)."""
+    """Write the page of ``sections`` atomically (a temporary file, then a rename).
+
+    Never over one of ``inputs`` (the study's data or store), and over a file klmle did
+    not write only with ``force`` (:func:`toolkit.report.files.check_destination`).
+    """
     path = Path(path)
     text = study_page(sections, title)
+    check_destination(path, inputs=inputs, force=force)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path
 
 
-def _section(key, title, intro, frame, figures, table) -> Html:
+def _section(key, title, intro: Html, frame, figures, table) -> Html:
     failed = frame[frame["status"] != "ok"]
     count = failed.drop_duplicates([c for c in ("n", "rep", "engine") if c in frame]).shape[0]
-    note = ""
+    note = Html("")
     if count:
         reasons = failed["status"].value_counts().head(3)
         listed = "; ".join(f"{s} (×{n})" for s, n in reasons.items())
@@ -219,13 +229,13 @@ def _section(key, title, intro, frame, figures, table) -> Html:
             "p", f"{count} fit(s) not certified, left out of the figures: {listed}", class_="note"
         )
     with quiet():
-        drawn = [figure(draw(), kind, caption) for draw, kind, caption in figures]
+        body = [figure(draw(), kind, caption) for draw, kind, caption in figures]
     return tag(
         "section",
         tag("h2", title, id=key),
         intro,
         note,
-        *drawn,
+        *body,
         frame_table(table, digits=5),
         class_="study",
         data_study=key,

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import toolkit
 from models import families
 from toolkit.cli import main
 
@@ -48,7 +49,12 @@ def test_fit_passes_family_options(tmp_path, capsys):
         (None, [], "no such file"),
         ("a,b\n1,2\n3,4\n", [], "2 columns; choose one with --column"),
         ("a\n1\n2\n", ["--column", "z"], "no column 'z'"),
-        ("a\n1.0\nnan\n2.0\n", [], "1 NaN values; first at index 1"),
+        # the CLI names the file's line (the header is line 1), not the 0-based index
+        (
+            "a\n1.0\nnan\n2.0\n",
+            [],
+            "missing values (empty, NA or NaN) in the column(s) used; first at line 3",
+        ),
         ("a\n1.0\nabc\n2.0\n", [], "non-numeric value"),
         ("a\n1.0\n-2.0\n2.0\n", [], "outside the support"),
         ("", [], "cannot read"),
@@ -101,8 +107,208 @@ def test_fit_multivariate_family_takes_several_columns(tmp_path, capsys):
 def test_fit_univariate_family_rejects_several_columns(tmp_path, capsys):
     path = tmp_path / "two.csv"
     path.write_text("a,b\n1,2\n3,4\n")
-    assert main(["fit", str(path), "--family", "gamma", "--column", "a", "--column", "b"]) == 1
+    assert main(["fit", str(path), "--family", "gamma", "--column", "a", "--column", "b"]) == 2
     assert "fits one column" in capsys.readouterr().err
+
+
+# Input that used to be lost or misread silently (issue 10), and the error policy.
+
+
+def _fit(path, family, *args):
+    return main(["fit", str(path), "--family", family, *args])
+
+
+def test_a_text_cell_is_never_a_dropped_column(tmp_path, capsys):
+    # mv_normal used to drop column a (one text cell) and fit a 1-D normal to b.
+    path = tmp_path / "mv.csv"
+    path.write_text("a,b\n1,2\nfoo,3\n2,5\n3,1\n4,4\n5,2\n")
+    assert _fit(path, "mv_normal") == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    (line,) = captured.err.strip().splitlines()
+    assert "column 'a'" in line and "first at line 3 ('foo')" in line
+
+
+def test_the_columns_used_are_printed(tmp_path, capsys):
+    path = tmp_path / "rows.csv"
+    rng = np.random.default_rng(3)
+    rows = rng.multivariate_normal([0.0, 1.0], [[1.0, 0.3], [0.3, 2.0]], size=60)
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(60)], "a": rows[:, 0], "b": rows[:, 1]})
+    frame.to_csv(path, index=False)
+    assert _fit(path, "mv_normal") == 0
+    out = capsys.readouterr().out
+    assert f"data: 'a', 'b' of {path}: 60 rows (not used: 'id')" in out
+
+
+def test_a_blank_line_is_a_missing_value_named_by_its_line(tmp_path, capsys):
+    values = np.random.default_rng(4).gamma(2.0, 1.5, size=100)
+    lines = ["x", *map(str, values[:40]), "", *map(str, values[40:])]
+    path = tmp_path / "blank.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert _fit(path, "gamma") == 1
+    err = capsys.readouterr().err
+    assert "first at line 42 (a blank line)" in err and "--dropna" in err
+    assert _fit(path, "gamma", "--dropna") == 0
+    out = capsys.readouterr().out
+    assert "100 rows; dropped 1 row(s) with missing values (--dropna): line(s) 42" in out
+
+
+def test_dropna_drops_only_rows_missing_a_column_used(tmp_path, capsys):
+    path = tmp_path / "gaps.csv"
+    x = np.random.default_rng(6).exponential(2.0, size=30)
+    note = ["" if i % 2 else "ok" for i in range(30)]  # an unused column with gaps
+    frame = pd.DataFrame({"x": x, "note": note})
+    frame.loc[[4, 9], "x"] = np.nan
+    frame.to_csv(path, index=False)
+    assert _fit(path, "exponential", "--column", "x", "--dropna") == 0
+    out = capsys.readouterr().out
+    assert "28 rows (not used: 'note'); dropped 2 row(s)" in out and "line(s) 6, 11" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "family", "words"),
+    [
+        # positions are the file's lines as an editor shows them, header = line 1
+        ("a\n1.0\n-2.0\n2.0\n", "gamma", "first at line 3 of"),
+        ("a\r\n1.0\r\n2.0\r\ninf\r\n", "gamma", "1 infinite values; first at line 4 of"),
+        ("x\n1\n2\n1e9\n3\n", "poisson", None),  # a huge count is data, not an error
+        # PyMC holds counts as int32: 1e17 would wrap round to 1569325056, silently
+        ("x\n1\n2\n1e17\n3\n", "poisson", "1 counts of 2147483648 or more (PyMC holds"),
+        ("x\n1\n2\n1e300\n", "poisson", "outside the range the model can be evaluated on"),
+        ("x\n1\n2\n1e300\n", "gamma", "beyond ±1e+50, outside the range the model can be"),
+        ('a\n1\n"2\n"\n3\n-1\n', "gamma", "first at line 6 of"),  # a quoted newline
+    ],
+)
+def test_cli_positions_are_file_lines(tmp_path, capsys, content, family, words):
+    path = tmp_path / "data.csv"
+    path.write_text(content, newline="")
+    code = _fit(path, family)
+    err = capsys.readouterr().err
+    if words is None:
+        assert code == 0 and err == ""
+    else:
+        assert code == 1 and words in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"x\n1\n2\n3\xff\n", "line 4 is not UTF-8 text (byte 0xff)"),
+        (b"x,y\n1,2\n3\n", "line 3 has 1 field(s) but the header (line 1) names 2 column(s)"),
+        (b"x\n1,5\n2,5\n", "(a decimal comma? then separate fields with ';')"),
+        (b"1.5\n2.5\n3.5\n", "line 1 holds numbers, not column names"),
+        (b"x,x\n1,2\n3,4\n", "names column(s) ['x'] twice"),
+        (b"x;y\n1,5;2\n2.5;3\n",
+         "column 'x' mixes decimal commas (line 2: '1,5') and decimal points (line 3: '2.5')"),
+        (b"x\n\x00\n", "non-numeric value(s); first at line 2"),
+    ],
+)  # fmt: skip
+def test_malformed_files_are_one_line(tmp_path, capsys, raw, words):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(raw)
+    assert _fit(path, "normal", "--column", "x") == 1
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert line.startswith("klmle: error: ") and words in line
+    assert captured.out == ""
+
+
+VALUES = [1.25, 2.5, 0.75, 3.0, 1.5, 2.25]
+CELLS = "\n".join(map(str, VALUES))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ("\ufeffx\n" + CELLS + "\n").encode(),  # a UTF-8 byte-order mark (Excel)
+        ("x\n" + CELLS + "\n").replace("\n", "\r\n").encode(),  # Windows line endings
+        ("x\n" + CELLS + "\n").replace("\n", "\r").encode(),  # classic Mac line endings
+        ("x\n" + CELLS).encode(),  # no newline at the end
+        ("x\n" + CELLS + "\n\n \n").encode(),  # blank lines after the data
+        ("\n\nx\n" + CELLS + "\n").encode(),  # blank lines before the header
+        ("x\n" + CELLS + "\n").encode("utf-16"),  # UTF-16 with its byte-order mark
+        ("x;tag\n" + CELLS.replace(".", ",").replace("\n", ";t\n") + ";t\n").encode(),
+    ],
+    ids=["bom", "crlf", "cr", "no-final-newline", "trailing-blank", "leading-blank", "utf16",
+         "semicolon-decimal-comma"],
+)  # fmt: skip
+def test_encodings_and_dialects_read_the_same_numbers(tmp_path, capsys, raw):
+    path = tmp_path / "x.csv"
+    path.write_bytes(raw)
+    assert _fit(path, "normal", "--column", "x") == 0
+    out = capsys.readouterr().out
+    assert f"{np.mean(VALUES):.10g}" in out and ": 6 rows" in out
+
+
+def test_only_the_toolkits_errors_are_one_line(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "x.csv"
+    path.write_text("x\n1\n2\n3\n")
+
+    def broken(*args, **kwargs):
+        raise TypeError("a bug in klmle")
+
+    monkeypatch.setattr("toolkit.cli.compare_problem", broken)
+    with pytest.raises(TypeError, match="a bug in klmle"):  # a bug shows its traceback
+        _fit(path, "normal")
+
+    def degenerate(*args, **kwargs):
+        raise toolkit.ModelError("m: the model has no free variables")
+
+    monkeypatch.setattr("toolkit.cli.compare_problem", degenerate)
+    assert _fit(path, "normal") == 1
+    assert capsys.readouterr().err == "klmle: error: m: the model has no free variables\n"
+
+
+@pytest.mark.parametrize("tolerance", ["abc", "-1", "0", "nan", "inf"])
+def test_a_bad_tolerance_is_a_usage_error(capsys, tolerance):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "x.csv", "--family", "normal", "--tolerance", tolerance])
+    assert exit_info.value.code == 2
+    assert f"argument --tolerance: {tolerance!r}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("family", "args", "words"),
+    [
+        # options the family would ignore are refused, never dropped silently
+        ("normal", ["--k", "3"], "normal takes no --k"),
+        ("normal", ["--y", "x"], "normal takes no --y"),
+        ("gamma", ["--x", "x", "--no-intercept"], "gamma takes no --x, --no-intercept"),
+        ("linear_regression", ["--y", "x", "--column", "x"], "linear_regression takes no --column"),
+        ("linear_regression", [], "linear_regression needs --y COL"),
+        ("nonlinear_regression", ["--y", "x"], "needs a Python mean function"),
+        ("normal", ["--column", "x", "--column", "x"], "normal fits one column"),
+    ],
+)
+def test_command_lines_that_cannot_work_exit_2(tmp_path, capsys, family, args, words):
+    path = tmp_path / "x.csv"
+    path.write_text("x\n1\n2\n3\n")
+    assert _fit(path, family, *args) == 2
+    captured = capsys.readouterr()
+    assert (
+        captured.err.startswith("klmle: error: ")
+        and words in captured.err
+        and len(captured.err.strip().splitlines()) == 1
+    )
+    assert captured.out == ""
+
+
+def test_console_script_names_a_text_cell_in_one_line(tmp_path):
+    # The case of issue 10 in a real process: stderr holds the one line and nothing else
+    # (it used to hold PyTensor's rewrite failures and tracebacks, after a wrong fit).
+    path = tmp_path / "mv.csv"
+    path.write_text("a,b\n1,2\nfoo,3\n2,5\n3,1\n4,4\n5,2\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", "fit", str(path), "--family", "mv_normal"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (
+        f"klmle: error: {path}: column 'a' has 1 non-numeric value(s) among numbers; "
+        "first at line 3 ('foo')\n"
+    )
 
 
 def _columns_end(line: str) -> list[int]:

@@ -5,8 +5,7 @@ import json
 import pytest
 
 from toolkit.cli import main
-from toolkit.cli.study import check_demo_studies, run_demo_studies
-from toolkit.report import OutputError
+from toolkit.cli.study import run_demo_studies
 
 CONVERGENCE = ["study", "convergence", "--family", "exponential", "--sizes", "20,60", "--reps", "2"]
 
@@ -63,35 +62,42 @@ def test_the_demo_studies_page(tmp_path):
     assert 'data-study="convergence"' in text and 'data-study="reverse"' in text
 
 
-def test_outputs_follow_the_reports_rules(tmp_path, rng, capsys):
+def test_a_study_report_never_replaces_its_data_or_a_file_klmle_did_not_write(
+    tmp_path, rng, capsys
+):
     csv = tmp_path / "x.csv"
-    text = "x\n" + "\n".join(map(str, rng.normal(size=60))) + "\n"
-    csv.write_text(text)
-    smooth = ["study", "smoothing", "--data", str(csv), "--bandwidths", "0.5"]
-    assert main([*smooth, "--report", str(csv)]) == 1  # never over the input, even forced
-    assert main([*smooth, "--report", str(csv), "--force"]) == 1
-    assert "never writes over its input" in capsys.readouterr().err
-    assert csv.read_text() == text
+    csv.write_text("x\n" + "\n".join(map(str, rng.normal(size=150))) + "\n")
+    before = csv.read_bytes()
+    smooth = ["study", "smoothing", "--data", str(csv), "--bandwidths", "0.3"]
+    for force in ([], ["--force"]):
+        assert main([*smooth, "--report", str(csv), *force]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is the input file" in err
+    assert csv.read_bytes() == before
     notes = tmp_path / "notes.html"
-    notes.write_text("my own notes")
+    notes.write_text("<p>mine</p>")
     assert main([*smooth, "--report", str(notes)]) == 1
-    assert "klmle did not write" in capsys.readouterr().err and notes.read_text() == "my own notes"
+    assert "--force" in capsys.readouterr().err and notes.read_text() == "<p>mine</p>"
     assert main([*smooth, "--report", str(notes), "--force"]) == 0
-    assert main([*smooth, "--report", str(notes)]) == 0  # klmle's own page now
+    assert 'data-study="smoothing"' in notes.read_text(encoding="utf-8")
+    assert main([*smooth, "--report", str(notes)]) == 0  # klmle's own page: rewritten
+
+
+def test_a_stored_study_is_never_replaced_by_its_report(tmp_path, capsys):
+    store = tmp_path / "c.jsonl"
+    assert main([*CONVERGENCE, "--store", str(store)]) == 0
+    before = store.read_bytes()
+    capsys.readouterr()
+    assert main(["study", "report", str(store), "--output", str(store), "--force"]) == 1
+    assert "is the input file" in capsys.readouterr().err and store.read_bytes() == before
 
 
 def test_notebook_replaces_its_own_file_only(tmp_path, capsys):
     path = tmp_path / "kl.ipynb"
     assert main(["notebook", "--output", str(path)]) == 0
-    assert main(["notebook", "--output", str(path)]) == 0
+    assert main(["notebook", "--output", str(path)]) == 0  # klmle's own notebook
     foreign = tmp_path / "mine.ipynb"
     foreign.write_text("{}")
     assert main(["notebook", "--output", str(foreign)]) == 1
     assert foreign.read_text() == "{}" and "--force" in capsys.readouterr().err
-
-
-def test_demo_checks_its_studies_page_before_fitting(tmp_path):
-    (tmp_path / "demo_studies.html").write_text("not klmle's")
-    with pytest.raises(OutputError, match="klmle did not write"):
-        check_demo_studies(tmp_path / "demo.html")
-    check_demo_studies(tmp_path / "demo.html", force=True)
+    assert main(["notebook", "--output", str(foreign), "--force"]) == 0

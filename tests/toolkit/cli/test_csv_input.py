@@ -53,3 +53,55 @@ def test_selected_frame_is_valid_mv_normal_data(rng):
     data, options = family_data(get_family("mv_normal"), problem_data, {})
     assert data.shape == (40, 2) and options == {"d": 2}
     np.testing.assert_array_equal(data, table[["a", "b"]].to_numpy())
+
+
+# Reading the file: nothing dropped, guessed or renumbered silently (issue 10).
+
+
+def _table(tmp_path, text):
+    from toolkit.cli.csv_input import read_table
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode())
+    return read_table(str(path))
+
+
+def test_rows_keep_the_line_an_editor_shows(tmp_path):
+    # A blank line is a row of missing values; a quoted newline makes a row two lines long.
+    table = _table(tmp_path, 'x,note\n1,a\n\n2,"two\nlines"\n3,c\n')
+    assert table.lines.tolist() == [2, 3, 4, 6] and table.blank == {1}
+    frame = table.frame(["x"])
+    assert frame["x"].tolist()[0] == 1.0 and np.isnan(frame["x"][1])
+    assert table.frame(["note"])["note"].tolist() == ["a", "", "two\nlines", "c"]
+
+
+def test_dropna_drops_only_rows_missing_a_column_used(tmp_path):
+    table = _table(tmp_path, "x,y\n1,\n2,5\nNA,6\n4,7\n")
+    selection = table.complete(table.frame(["y"]), dropna=True)
+    assert selection.frame["y"].tolist() == [5.0, 6.0, 7.0]
+    assert selection.lines.tolist() == [3, 4, 5] and selection.dropped.tolist() == [2]
+    assert selection.place(0) == f"line 3 of {table.path}"
+    assert selection.describe().endswith(
+        "3 rows (not used: 'x'); dropped 1 row(s) with missing values (--dropna): line(s) 2"
+    )
+    with pytest.raises(DataError, match=r"2 row\(s\) with missing values .* first at line 2 "):
+        table.complete(table.frame(["x", "y"]), dropna=False)
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("1e3", 1000.0), ("-.5", -0.5), ("+2.", 2.0), ("inf", np.inf), ("-Infinity", -np.inf),
+     ("TRUE", 1.0), ("false", 0.0), ("nan", np.nan), ("n/a", np.nan), ("", np.nan)],
+)  # fmt: skip
+def test_what_a_cell_holds(tmp_path, cell, value):
+    got = _table(tmp_path, f"x,y\n{cell},1\n5,2\n").frame(["x"])["x"][0]  # a number too
+    assert got == value or (np.isnan(value) and np.isnan(got))
+
+
+def test_a_text_column_stays_text_and_a_mixed_one_is_an_error(tmp_path):
+    table = _table(tmp_path, "id,x\nr1,1\nr2,2\n3,oops\n")
+    with pytest.raises(DataError, match=r"column 'id' has 2 non-numeric .* first at line 2 \('r1'"):
+        table.frame(["id"])
+    with pytest.raises(DataError, match=r"column 'x' has 1 non-numeric .* first at line 4"):
+        table.frame(["x"])
+    assert _table(tmp_path, "id,x\nr1,1\nr2,2\n").frame()["id"].tolist() == ["r1", "r2"]

@@ -54,7 +54,7 @@ def test_fit_without_report_prints_tables_only(tmp_path, rng, capsys):
 
 
 def test_demo_rejects_tiny_n(tmp_path, capsys):
-    assert main(["demo", "--n", "1", "--output", str(tmp_path / "d.html")]) == 1
+    assert main(["demo", "--n", "1", "--output", str(tmp_path / "d.html")]) == 2  # usage
     assert capsys.readouterr().err.startswith("klmle: error:")
     assert not np.any([p.exists() for p in tmp_path.iterdir()])
 
