@@ -62,6 +62,12 @@ def _positive_count(value: Any) -> int:
     return value
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be True or False, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     """One entry of the table: its default, its validator and what it means."""
@@ -117,6 +123,13 @@ SETTINGS: dict[str, Setting] = {
         "distinct values above which a family with sufficient statistics shows PyMC its "
         "sample as one or two pseudo-atoms with the same weighted statistics (the same "
         "log-likelihood, by algebra) instead of every distinct value",
+    ),
+    "function_cache": Setting(
+        True,
+        _flag,
+        "keep the compiled functions of catalog and regression models on disk, in "
+        "PyTensor's compile directory, so that a new process skips PyTensor's graph "
+        "rewriting (toolkit.problem.cache); False: compile them in every process",
     ),
 }
 

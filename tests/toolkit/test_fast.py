@@ -65,15 +65,15 @@ def test_structure_cache_tells_models_apart():
     """Another scalar constant, prior or row count is another structure: never confused."""
     base, _ = compiled_for(misra1a(MISRA1A_Y))
     same, _ = compiled_for(misra1a(MISRA1A_Y + 1.0))
-    assert same._loglik is base._loglik
+    assert same._lazy is base._lazy
     with pm.Model() as other_prior:
         b1 = pm.Normal("b1", 0, 1000, initval=500.0)
         b2 = pm.Flat("b2", initval=1e-4)
         sigma = pm.HalfFlat("sigma")
         pm.Normal("y", b1 * (1 - pm.math.exp(-b2 * MISRA1A_X)), sigma, observed=MISRA1A_Y)
-    assert compiled_for(other_prior)[0]._loglik is not base._loglik
+    assert compiled_for(other_prior)[0]._lazy is not base._lazy
     shorter = misra1a(MISRA1A_Y[:10], x=MISRA1A_X[:10])
-    assert compiled_for(shorter)[0]._loglik is not base._loglik
+    assert compiled_for(shorter)[0]._lazy is not base._lazy
 
 
 def test_interleaved_models_of_one_structure_keep_their_own_data():

@@ -41,13 +41,12 @@ class CompiledModel:
     likelihood: list = field(repr=False)
     #: PyTensor mode of the functions called a few times per fit (None: the default, C).
     rarely: str | None = field(repr=False)
-    _loglik: Any = field(repr=False)
-    #: (z -> natural values, z -> their Jacobian).
-    _natural: Any = field(repr=False)
     #: Shared variables holding data that are not the model's ``pm.Data`` (a template's).
     containers: dict = field(default_factory=dict, repr=False)
     #: Initial values (natural, by variable name) the model declares.
     initvals: dict = field(default_factory=dict, repr=False)
+    #: The compiled functions by name, each compiled on first use (or restored from disk,
+    #: :mod:`toolkit.problem.cache`).
     _lazy: dict = field(default_factory=dict, repr=False)
     _bound: dict = field(default_factory=dict, repr=False)
 
@@ -71,37 +70,46 @@ class CompiledModel:
 
     def loglik_derivatives(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Data log-likelihood (no priors, no Jacobian), gradient and Hessian at ``z``."""
-        value, grad, hess = self._loglik(np.asarray(z, dtype=float))
+        function = self.lazy(
+            "loglik", lambda: _compile_derivatives(self.model, self.point, self.likelihood)
+        )
+        value, grad, hess = function(np.asarray(z, dtype=float))
         return float(value), np.asarray(grad), np.asarray(hess)
 
     def posterior_derivatives(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log-posterior with the model's priors (no Jacobian), gradient and Hessian."""
-        if "posterior" not in self._lazy:
-            variables = self.model.free_RVs + self.likelihood
-            self._lazy["posterior"] = _compile_derivatives(self.model, self.point, variables)
-        value, grad, hess = self._lazy["posterior"](np.asarray(z, dtype=float))
+        variables = self.model.free_RVs + self.likelihood
+        function = self.lazy(
+            "posterior", lambda: _compile_derivatives(self.model, self.point, variables)
+        )
+        value, grad, hess = function(np.asarray(z, dtype=float))
         return float(value), np.asarray(grad), np.asarray(hess)
 
     def natural(self, z: np.ndarray) -> np.ndarray:
         """The flat natural-space parameters at ``z``."""
-        return np.asarray(self._natural[0](np.asarray(z, dtype=float)), dtype=float)
+        function = self.lazy(
+            "natural", lambda: _compile_natural(self.model, self.point, self.rarely)
+        )
+        return np.asarray(function(np.asarray(z, dtype=float)), dtype=float)
 
     def natural_jacobian(self, z: np.ndarray) -> np.ndarray:
         """d natural / d z at ``z``."""
-        return np.asarray(self._natural[1](np.asarray(z, dtype=float)), dtype=float)
+        function = self.lazy(
+            "natural_jacobian",
+            lambda: _compile_natural(self.model, self.point, self.rarely, jacobian=True),
+        )
+        return np.asarray(function(np.asarray(z, dtype=float)), dtype=float)
 
     def to_z(self, theta: np.ndarray) -> np.ndarray:
         """The unconstrained z of flat natural parameters (PyMC's forward transforms)."""
-        if "to_z" not in self._lazy:
-            self._lazy["to_z"] = _compile_forward(self.model, self.point, self.rarely)
+        function = self.lazy("to_z", lambda: _compile_forward(self.model, self.point, self.rarely))
         with np.errstate(all="ignore"):
-            return np.asarray(self._lazy["to_z"](np.asarray(theta, dtype=float)), dtype=float)
+            return np.asarray(function(np.asarray(theta, dtype=float)), dtype=float)
 
     def row_logp(self, z: np.ndarray) -> np.ndarray:
         """Log-probability of each observed row at ``z`` (−inf where PyMC rejects z)."""
-        if "rows" not in self._lazy:
-            self._lazy["rows"] = _compile_row_logp(self.model, self.point)
-        return self._lazy["rows"](np.asarray(z, dtype=float))
+        function = self.lazy("rows", lambda: _RowLogp(self.model, self.point))
+        return function(np.asarray(z, dtype=float))
 
     def initial_point(self, start: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
         """The model's initial point (value variables) with ``start``'s natural values in it.
@@ -119,7 +127,12 @@ class CompiledModel:
         return {n: np.asarray(v) for n, v in zip(names, function(*values), strict=True)}
 
     def lazy(self, name, build):
-        """A function compiled on first use (``build()``) and kept with this model."""
+        """The function ``name``, compiled on first use (``build()``) and kept with this model.
+
+        What it keeps is pickled as it is to keep compiled functions on disk
+        (:mod:`toolkit.problem.cache`): a compiled PyTensor function, or an object holding
+        them with this model (``self.model``) and its data.
+        """
         if name not in self._lazy:
             self._lazy[name] = build()
         return self._lazy[name]
@@ -134,9 +147,14 @@ class CompiledModel:
 
 
 def compile_model(
-    model, likelihood=None, *, reused: bool = True, containers: Mapping | None = None
+    model,
+    likelihood=None,
+    *,
+    reused: bool = True,
+    containers: Mapping | None = None,
+    point: Mapping[str, np.ndarray] | None = None,
 ) -> CompiledModel:
-    """Compile ``model``'s log-likelihood derivatives and transforms (seconds cold).
+    """``model`` ready to compile: its functions are compiled on first use (seconds cold).
 
     ``likelihood`` lists the model's terms that make up the data log-likelihood
     (default: its observed variables; a catalog family's model writes it as one
@@ -146,11 +164,14 @@ def compile_model(
     one or two fits) they run without C, which saves seconds of compiling.
     ``containers``: shared variables by name that hold data besides the model's
     ``pm.Data`` (a structure's template, :mod:`toolkit.problem.structure`).
+    ``point``: the model's initial point when known (kept on disk with its functions);
+    otherwise computed (PyMC compiles a function for it).
     """
-    point = {
-        v.name: np.asarray(value)
-        for v, value in zip(model.value_vars, _initial_values(model), strict=True)
-    }
+    if point is None:
+        values = _initial_values(model)
+        point = {v.name: np.asarray(x) for v, x in zip(model.value_vars, values, strict=True)}
+    else:
+        point = {name: np.asarray(value) for name, value in point.items()}
     terms = list(model.observed_RVs) if likelihood is None else list(likelihood)
     coordinates = _coordinates(model, point)
     return CompiledModel(
@@ -161,8 +182,6 @@ def compile_model(
         likelihood=terms,
         rarely=None if reused else CHEAP,
         containers=dict(containers or {}),
-        _loglik=_compile_derivatives(model, point, terms),
-        _natural=_compile_natural(model, point, None if reused else CHEAP),
     )
 
 
@@ -202,16 +221,17 @@ def _compile_derivatives(model, point, variables):
     return _function([z], [logp, grad, hess])
 
 
-def _compile_natural(model, point, mode):
-    """z -> the natural values of the free variables, and z -> their Jacobian."""
+def _compile_natural(model, point, mode, *, jacobian: bool = False):
+    """z -> the natural values of the free variables, or (``jacobian``) their Jacobian."""
     import pytensor
     import pytensor.tensor as pt
     from pymc.pytensorf import join_nonshared_inputs
 
     natural = pt.concatenate([pt.flatten(v) for v in model.replace_rvs_by_values(model.free_RVs)])
     (natural,), z = join_nonshared_inputs(point, [natural], model.value_vars)
-    jac = pytensor.gradient.jacobian(natural, z, vectorize=True)
-    return _function([z], natural, mode=mode), _function([z], jac, mode=mode)
+    if jacobian:
+        return _function([z], pytensor.gradient.jacobian(natural, z, vectorize=True), mode=mode)
+    return _function([z], natural, mode=mode)
 
 
 def _compile_start(model, key):
@@ -307,30 +327,32 @@ def _constrained(model, point, coordinates) -> np.ndarray:
     return mask
 
 
-def _compile_row_logp(model, point):
+class _RowLogp:
     """z -> log-probability of each observed row (summed over a row's trailing axes)."""
-    import pytensor.tensor as pt
-    from pymc.logprob.utils import ParameterValueError
-    from pymc.pytensorf import join_nonshared_inputs
 
-    pieces = []
-    for rv, lp in zip(
-        model.observed_RVs,
-        model.logp(vars=model.observed_RVs, jacobian=False, sum=False),
-        strict=True,
-    ):
-        lp = pt.atleast_1d(lp) if rv.ndim == 0 else lp
-        pieces.append(lp.reshape((lp.shape[0], -1)).sum(axis=1))
-    (rows,), z = join_nonshared_inputs(point, [pt.concatenate(pieces)], model.value_vars)
-    fn = _function([z], rows)
+    def __init__(self, model, point):
+        import pytensor.tensor as pt
+        from pymc.pytensorf import join_nonshared_inputs
 
-    def row_logp(v):
+        pieces = []
+        for rv, lp in zip(
+            model.observed_RVs,
+            model.logp(vars=model.observed_RVs, jacobian=False, sum=False),
+            strict=True,
+        ):
+            lp = pt.atleast_1d(lp) if rv.ndim == 0 else lp
+            pieces.append(lp.reshape((lp.shape[0], -1)).sum(axis=1))
+        (rows,), z = join_nonshared_inputs(point, [pt.concatenate(pieces)], model.value_vars)
+        self.model = model
+        self.function = _function([z], rows)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        from pymc.logprob.utils import ParameterValueError
+
         try:
-            return np.asarray(fn(v), dtype=float)
+            return np.asarray(self.function(z), dtype=float)
         except ParameterValueError:  # parameters PyMC rejects: zero probability everywhere
-            return np.full(observed_rows(model), -np.inf)
-
-    return row_logp
+            return np.full(observed_rows(self.model), -np.inf)
 
 
 def observed_rows(model) -> int:

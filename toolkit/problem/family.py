@@ -18,8 +18,8 @@ import numpy as np
 from models.family import Family, pack_lower, triangle_order
 from toolkit.config import settings
 from toolkit.divergence import entropy_estimate, row_atoms
-from toolkit.problem import validation
-from toolkit.problem.compiled import CompiledModel, compile_model
+from toolkit.problem import cache, validation
+from toolkit.problem.compiled import CompiledModel
 from toolkit.problem.names import flat_names, flatten, unflatten, variable_of
 from toolkit.problem.problem import Problem
 
@@ -132,7 +132,7 @@ def _compiled(family: Family, options: dict[str, Any], values, counts) -> Compil
     key = (family.name, tuple(sorted(options.items())))
     if key not in _COMPILED:
         model = build_model(family, options, values, counts)
-        _COMPILED[key] = compile_model(model, likelihood=[model["obs"]])
+        _COMPILED[key] = cache.compiled_model(model, ("family", *key), likelihood=[model["obs"]])
     return _COMPILED[key]
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from toolkit.divergence import row_atoms
 from toolkit.errors import BoundaryError, DataError
-from toolkit.problem import validation
+from toolkit.problem import cache, validation
 from toolkit.problem.compiled import CompiledModel, compile_model
 from toolkit.problem.names import flat_names
 from toolkit.problem.problem import Design, Problem
@@ -193,8 +193,21 @@ def _compiled(family, design: Design, spec) -> CompiledModel:
             eta = pm.math.dot(xd, pm.Flat("beta", shape=design.x.shape[1]))
         extra = {p: pm.HalfFlat(p) for p in family.extra}
         family.observe(eta, extra, yd)
-    _COMPILED[key] = compile_model(model)
+    kept = _kept_key(family, design.x.shape[1], spec)
+    _COMPILED[key] = compile_model(model) if kept is None else cache.compiled_model(model, kept)
     return _COMPILED[key]
+
+
+def _kept_key(family, columns: int, spec) -> tuple | None:
+    """The key of the model's functions on disk; None when its mean function has no name
+    that says its code (a closure, a lambda, a function outside ``models``)."""
+    if not spec:
+        return ("regression", family.name, columns)
+    mean, params, start = spec
+    module, name = getattr(mean, "__module__", ""), getattr(mean, "__qualname__", "<")
+    if not module.startswith("models.") or "<" in name or getattr(mean, "__closure__", None):
+        return None
+    return ("regression", family.name, columns, f"{module}.{name}", tuple(params), start)
 
 
 def _design(family, data, y, x, intercept, spec) -> Design:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.problem import cache
 from toolkit.problem.compiled import CompiledModel, compile_model
 
 #: Name of the shared variable standing for the i-th constant data array of a template.
@@ -53,7 +54,7 @@ def compiled_for(model) -> tuple[CompiledModel, dict[str, np.ndarray]]:
         if _equal(fgraph, template):
             break
     else:
-        compiled = _compile_template(model, fgraph, data)
+        compiled = _compile_template(model, fgraph, data, _digest(fgraph))
         template = _Template(fgraph, list(fgraph.inputs), compiled)
         _TEMPLATES.setdefault(key, []).append(template)
     compiled = template.compiled
@@ -66,7 +67,9 @@ def compiled_for(model) -> tuple[CompiledModel, dict[str, np.ndarray]]:
     return dataclasses.replace(compiled, point=point, initvals=initvals or {}), data
 
 
-def _compile_template(model, fgraph, data) -> CompiledModel:
+def _compile_template(model, fgraph, data, digest: str | None) -> CompiledModel:
+    """The template of ``fgraph``'s structure, with its functions kept on disk by ``digest``
+    (:mod:`toolkit.problem.cache`; None: compiled in this process only)."""
     from pymc.model.fgraph import model_from_fgraph
     from pymc.util import treelist
 
@@ -77,7 +80,9 @@ def _compile_template(model, fgraph, data) -> CompiledModel:
         ordered = sorted(getattr(template, attribute), key=lambda rv: order.index(rv.name))
         setattr(template, attribute, treelist(ordered))
     containers = _containers(template, set(data))
-    return compile_model(template, reused=False, containers=containers)
+    if digest is None:
+        return compile_model(template, reused=False, containers=containers)
+    return cache.compiled_model(template, ("model", digest), reused=False, containers=containers)
 
 
 @contextmanager
@@ -138,6 +143,98 @@ def _key(fgraph) -> tuple:
 
     values = tuple((v.name, str(v.type)) for v in fgraph.inputs if not isinstance(v, Constant))
     return values, tuple(str(node.op) for node in fgraph.toposort())
+
+
+class _NoDigest(Exception):
+    """A part of the graph has no description that is the same in every process."""
+
+
+def _digest(fgraph) -> str | None:
+    """A digest of the structure's graph, the same in every process that builds it.
+
+    Each node is written as its op's class and properties and where its inputs come
+    from; a root input as its name and type (a value variable, a data container), a
+    constant as its type and a digest of its bytes. None when an op or a property has
+    no such description (an op without ``__props__``, a transform holding a function):
+    that structure's functions are then compiled in each process.
+    """
+    import hashlib
+
+    from pytensor.graph.basic import Constant
+
+    digest = hashlib.sha256()
+    where: dict = {}
+    try:
+        for i, var in enumerate(fgraph.inputs):
+            where[var] = ("input", i)
+            digest.update(repr((var.name, _describe(var.type))).encode())
+        for n, node in enumerate(fgraph.toposort()):
+            sources = []
+            for var in node.inputs:
+                if var in where:
+                    sources.append(where[var])
+                elif isinstance(var, Constant):
+                    sources.append((_describe(var.type), _constant(var.data)))
+                else:
+                    raise _NoDigest(var)
+            outputs = []
+            for j, var in enumerate(node.outputs):
+                where[var] = ("node", n, j)
+                outputs.append((var.name, _describe(var.type)))
+            digest.update(repr((_describe(node.op), sources, outputs)).encode())
+        digest.update(repr([where[var] for var in fgraph.outputs]).encode())
+    except _NoDigest:
+        return None
+    return digest.hexdigest()
+
+
+def _constant(data) -> str:
+    """A constant's value as a digest of its bytes (an array of numbers) or its ``repr``."""
+    import hashlib
+
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biufc":
+        return hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest()
+    return _describe(data)
+
+
+#: Plain values whose ``repr`` is the same in every process.
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, np.dtype, np.generic)
+
+
+def _describe(value, depth: int = 0):
+    """``value`` as plain data: an op, a type or a transform as its class and attributes.
+
+    Raises :class:`_NoDigest` for anything else, and for an op with an inner graph
+    (``OpFromGraph``, ``Scan``, a symbolic random variable): its properties do not
+    describe that graph.
+    """
+    from pymc.logprob.transforms import Transform
+    from pytensor.graph.type import Type
+    from pytensor.scalar import ScalarOp
+
+    if depth > 20:
+        raise _NoDigest(value)
+    if isinstance(value, _PLAIN):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return tuple(_describe(v, depth + 1) for v in value)
+    if isinstance(value, dict) or type(value).__name__ == "frozendict":
+        return tuple(sorted((repr(k), _describe(v, depth + 1)) for k, v in value.items()))
+    if callable(value) and hasattr(value, "__qualname__") and not hasattr(value, "__props__"):
+        if "<" in value.__qualname__:  # a lambda or a closure: no name says its code
+            raise _NoDigest(value)
+        return f"{value.__module__}.{value.__qualname__}"  # a module-level function
+    name = f"{type(value).__module__}.{type(value).__qualname__}"
+    if any(hasattr(value, a) for a in ("fgraph", "inner_outputs", "inner_graph")):
+        raise _NoDigest(value)
+    props = getattr(value, "__props__", None)
+    if props is not None:
+        return (name, tuple((p, _describe(getattr(value, p), depth + 1)) for p in props))
+    if isinstance(value, Type):
+        return (name, str(value))
+    if isinstance(value, Transform | ScalarOp):  # their attributes say what they compute
+        return (name, _describe(vars(value), depth + 1))
+    raise _NoDigest(value)
 
 
 def _equal(fgraph, template: _Template) -> bool:
