@@ -3,10 +3,11 @@
 PyTensor caches the C code it compiles, but every new process still rewrites each
 graph before it looks that code up: 0.3–5 s per function, most of a warm
 ``klmle demo``. A catalog family's or a regression family's model is built by the same
-code every time, so its compiled functions (the rewritten graphs with their C thunks)
-are pickled here once and restored in later processes: the model is rebuilt (cheap)
-and the restored functions are linked to its ``pm.Data`` containers, so that data
-bound later reach them.
+code every time, and a user's model structure has a digest that is the same in every
+process (:mod:`toolkit.problem.structure`), so their compiled functions (the rewritten
+graphs, which link their C code again when loaded) are pickled here once and restored in
+later processes: the model is rebuilt (cheap) and the restored functions are linked to
+its data containers, so that data bound later reach them.
 
 The files live in PyTensor's compile directory (``klmle-functions/``), beside the C
 code the functions load: a temporary compile directory (a cold benchmark) starts
@@ -16,7 +17,8 @@ SciPy, PyMC and PyTensor, PyTensor's flags and the source of ``toolkit`` and
 does not load is ignored (the functions are compiled as if it were absent), and files
 are written whole (a temporary file renamed) when the process ends, with every
 function compiled in it that pickles. ``settings["function_cache"] = False`` turns
-all of this off.
+all of this off. The files are pickles, read with the same trust as PyTensor's own
+``key.pkl`` files in that directory.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ STALE_SECONDS = 3600
 #: The entry of a file holding the model's initial point (the others are functions).
 _POINT = ("initial point",)
 
-#: Models restored or compiled in this process: (file, model, names already on disk).
+#: Models restored or compiled in this process, by file: (the model, the file's entries).
 _KEPT: dict[Path, tuple[CompiledModel, dict[Any, bytes]]] = {}
 
 
