@@ -33,6 +33,7 @@ import pickle
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,10 @@ def save_all() -> None:
         ids = {id(obj): tag for tag, obj in _objects(compiled).items()}
         for name, function in new.items():
             entries[name] = b""  # a function that does not pickle: compiled in every process
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), warnings.catch_warnings():
+                # PyTensor warns that arrays sharing memory (two views of one design) stay
+                # apart when unpickled: the data are not in the file, so nothing is lost.
+                warnings.filterwarnings("ignore", message="aliased relationship")
                 buffer = io.BytesIO()
                 _Pickler(buffer, ids).dump(function)
                 entries[name] = buffer.getvalue()
