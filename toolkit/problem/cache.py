@@ -37,6 +37,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from toolkit.config import settings
 from toolkit.problem.compiled import CompiledModel, compile_model
 
@@ -122,7 +124,8 @@ def _objects(compiled: CompiledModel) -> dict[tuple, Any]:
     for name, var in data.items():
         objects[("container", name)] = var.container
         objects[("storage", name)] = var.container.storage  # what functions read from
-        objects[("value", name)] = var.container.storage[0]
+        if isinstance(var.container.storage[0], np.ndarray):  # never a shared None or int
+            objects[("value", name)] = var.container.storage[0]
     return objects
 
 
