@@ -16,6 +16,7 @@ import pytest
 import statsmodels.api as sm
 from model_references import (
     MISRA1A_CERTIFIED,
+    MISRA1A_RSS,
     MISRA1A_START1,
     MISRA1A_START2,
     MISRA1A_X,
@@ -257,3 +258,51 @@ def test_user_model_to_inference_data():
     assert float(idata.log_likelihood["rows"].sum()) == pytest.approx(cmp.loglik["mle"])
     assert set(idata.posterior.data_vars) == {"mu", "sigma"}
     assert idata.observed_data["y"].shape == (5,)
+
+
+def _misra1a_model(ties: int = 1):
+    """Misra1a's model, each row repeated ``ties`` times (atoms with weight ties/N)."""
+    x, y = np.repeat(MISRA1A_X, ties), np.repeat(MISRA1A_Y, ties)
+    with pm.Model() as model:
+        b1 = pm.Flat("b1", initval=MISRA1A_START1["b1"])
+        b2 = pm.Flat("b2", initval=MISRA1A_START1["b2"])
+        sigma = pm.HalfFlat("sigma")
+        pm.Normal("y", b1 * (1 - pm.math.exp(-b2 * x)), sigma, observed=y)
+    return model
+
+
+def test_kl_gradient_is_the_exact_derivative_of_the_kl_over_atoms():
+    # Rows repeated three times: 14 atoms of weight 1/14 each. The KL's gradient over the
+    # atoms is −1/N times the log-likelihood's over all 42 rows (PyMC's, mle's engine).
+    from toolkit.engines import kl
+    from toolkit.problem.model import model_problem
+
+    problem = model_problem(_misra1a_model(ties=3))
+    assert len(problem.atoms) == MISRA1A_X.size and problem.n == 3 * MISRA1A_X.size
+    coords = kl.coordinates(problem)
+    z = problem.pymc.to_z(np.array([240.0, 5.5e-4, 0.1]))
+    _, loglik_grad, _ = problem.pymc.loglik_derivatives(z)
+    np.testing.assert_allclose(coords.gradient(z), -loglik_grad / problem.n, rtol=1e-9)
+    value, _ = problem.mean_logq_z(z)
+    assert value == pytest.approx(np.sum(problem.atoms.weights * problem.logq_z(z)), rel=1e-14)
+
+
+def test_kl_does_not_certify_a_plateau():
+    # b2 = 1: exp(−b2·x) has decayed to nothing at every x (77 … 790), so the mean is b1
+    # whatever b2 is beyond: the KL is flat to the right in b2. With b1 the mean of y and
+    # sigma its sd, the gradient is zero and the Hessian positive wherever it is measured
+    # on the rising side; the certificate must still not call it an optimum.
+    from toolkit.engines import kl
+    from toolkit.problem.model import model_problem
+
+    problem = model_problem(_misra1a_model())
+    coords = kl.coordinates(problem)
+    theta = np.array([MISRA1A_Y.mean(), 1.0, MISRA1A_Y.std()])
+    _, _, _, flat = kl._smooth_derivatives(coords.objective, coords.from_natural(theta), [0, 1, 2])
+    assert kl._flat_sentences(flat, coords) and "b2" in kl._flat_sentences(flat, coords)[0]
+    sigma = np.sqrt(MISRA1A_RSS / MISRA1A_X.size)
+    optimum = np.array([MISRA1A_CERTIFIED["b1"], MISRA1A_CERTIFIED["b2"], sigma])
+    _, _, _, flat = kl._smooth_derivatives(
+        coords.objective, coords.from_natural(optimum), [0, 1, 2], coords.gradient
+    )
+    assert flat.shape[1] == 0

@@ -1,25 +1,32 @@
-"""The ``kl`` engine: minimises KL(p̂ ‖ q_θ) itself, over atoms, without PyMC's derivatives.
+"""The ``kl`` engine: minimises KL(p̂ ‖ q_θ) itself, over atoms, by its own optimiser.
 
 The data are the problem's atoms (distinct rows) with weights; the log-density is
 the problem's own (the family's scipy.stats/numpy implementation, independent of
 PyMC, where there is one; PyMC's elementwise log-probability for a user's model).
 The objective is the exact (conditional) KL for discrete data and, for continuous
 data, the cross-entropy minus an entropy estimate of p, a θ-free constant. The
-optimiser (:mod:`toolkit.engines.whitened`) sees only function values: a trust
+optimiser (:mod:`toolkit.engines.whitened`) walks on function values: a trust
 region on finite differences in whitened coordinates, then a polish to rounding
-level; a different algorithm, with different derivatives, from ``mle``'s line-search
-Newton on PyMC's exact ones. Its coordinates are its own
-(log, logit, additive log-ratio, ...) where the problem declares the parameters'
-domains, PyMC's transforms otherwise. It starts from the same points as ``mle``,
-never from another engine's answer, and is certified by derivatives measured afresh
-at its end point (Ridders' extrapolation in coordinates whitened there).
+level; a different algorithm from ``mle``'s line-search Newton on PyMC's exact
+Hessian. For a user's model the polish and the certificate also use the exact
+gradient of the atom-weighted KL, Σ w ∇log q over the atoms (PyTensor's derivative
+of that sum, compiled for it), with Ridders-extrapolated differences of it as the
+Hessian: function values of a badly conditioned model round far above its gradient's
+rounding (NIST's Lanczos2 and Bennett5 lose two to four digits on differences alone).
+Its coordinates are its own (log, logit, additive log-ratio, ...) where the problem
+declares the parameters' domains, PyMC's transforms otherwise. It starts from the
+same points as ``mle``, never from another engine's answer, and is certified by
+derivatives measured afresh at its end point (in coordinates whitened there), with
+one more test of its own: the KL must rise on both sides of the end point along every
+whitened axis, so that a plateau (a rate whose exponential has decayed to nothing)
+is never called an optimum.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +43,9 @@ NAME = "kl"
 #: A run ends at a local optimum (for the list of distinct optima) when its last whitened
 #: gradient is below this: far above rounding, far below any real slope.
 LOCAL_OPTIMUM = 1e-6
+#: The first trust radius (whitened units) of a start's second run, when its first did
+#: not end at a strict minimum (:func:`_run`).
+CAUTIOUS_RADIUS = 0.1
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ class Coordinates:
     from_natural: object
     objective: object
     own: bool
+    #: u -> the exact gradient of the KL in u, where the problem has one (else None).
+    gradient: object = None
 
 
 def coordinates(problem: Problem) -> Coordinates:
@@ -78,6 +90,12 @@ def coordinates(problem: Problem) -> Coordinates:
             value = offset - float(np.sum(weights * problem.logq_z(z)))
         return value if np.isfinite(value) else np.inf
 
+    gradient = None
+    if problem.mean_logq_z is not None:
+
+        def gradient(z):
+            return -problem.mean_logq_z(z)[1]
+
     return Coordinates(
         compiled.size,
         compiled.constrained,
@@ -86,6 +104,7 @@ def coordinates(problem: Problem) -> Coordinates:
         compiled.to_z,
         objective,
         False,
+        gradient,
     )
 
 
@@ -93,6 +112,7 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     """Minimise the KL from every start; the best end point, certified."""
     coords = coordinates(problem)
     objective = _inf_where_undefined(coords.objective)
+    gradient = coords.gradient
     nonsmooth = [
         i for v in {variable_of(p) for p in problem.nonsmooth} for i in coords.coordinates[v]
     ]
@@ -103,10 +123,10 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
         with np.errstate(all="ignore"):
             u0 = coords.from_natural(theta)
         if np.all(np.isfinite(u0)):
-            runs.append(_run(objective, u0, smooth, nonsmooth))
+            runs.append(_run(objective, u0, smooth, nonsmooth, gradient))
     best = best_run(runs)
     theta = coords.to_natural(best.x)
-    grad, hess, measured = _smooth_derivatives(objective, best.x, smooth)
+    grad, hess, measured, flat = _smooth_derivatives(objective, best.x, smooth, gradient)
     diverging = []
     if best.settled:  # a run cut short by its iteration limit still falls along its path
         diverging = diverging_variables(objective, best, coords.constrained, coords.coordinates)
@@ -121,7 +141,7 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
         constrained=coords.constrained,
         smooth=smooth,
         optimiser=best.status,
-        problems=outside_argmax_set(problem, theta),
+        problems=[*outside_argmax_set(problem, theta), *_flat_sentences(flat, coords)],
         boundary=boundary,
         iterations=sum(r.iterations for r in runs),
         evaluations=sum(r.evaluations for r in runs),
@@ -164,12 +184,40 @@ def _inf_where_undefined(objective):
     return guarded
 
 
-def _run(objective, u0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> Run:
+def _run(objective, u0: np.ndarray, smooth: list[int], nonsmooth: list[int], gradient) -> Run:
+    """One start: a run, and if it ends anywhere but at a strict minimum (a plateau, a
+    ridge), a second, cautious run from the same start; the better of the two.
+
+    Far from the optimum, a first trust-region step of a whitened unit can leap onto a
+    plateau of a nonlinear model (a rate running off until its exponential has decayed
+    to nothing: NIST's BoxBOD from its first start); a first radius of a tenth of a unit
+    follows the slope instead. Neither radius is right for every model (the cautious one
+    walks onto another plateau of MGH17 from its first start), so the cautious run is the
+    fallback, not the rule.
+    """
+    run = _walk(objective, u0, smooth, nonsmooth, gradient, whitened.FIRST_RADIUS)
+    if run.converged:
+        return run
+    cautious = _walk(objective, u0, smooth, nonsmooth, gradient, CAUTIOUS_RADIUS)
+    best = best_run([run, cautious])
+    return replace(
+        best,
+        iterations=run.iterations + cautious.iterations,
+        evaluations=run.evaluations + cautious.evaluations,
+    )
+
+
+def _walk(objective, u0, smooth, nonsmooth, gradient, radius: float) -> Run:
     """Whitened minimisation of the smooth coordinates, golden section on the others."""
     u, iterations, evaluations, status = np.array(u0, dtype=float), 0, 0, ""
     for _ in range(4 if nonsmooth else 1):
         restricted = _restricted(objective, u, smooth)
-        result = whitened.minimise(restricted, u[smooth])
+        result = whitened.minimise(
+            restricted,
+            u[smooth],
+            gradient=_restricted_gradient(gradient, u, smooth),
+            radius=radius,
+        )
         u[smooth] = result.x
         iterations, evaluations, status = (
             iterations + result.iterations,
@@ -184,16 +232,53 @@ def _run(objective, u0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> 
     return Run(u, fun, converged, status, iterations, evaluations, np.array(u0), settled)
 
 
-def _smooth_derivatives(objective, u: np.ndarray, smooth: list[int]):
-    """Gradient and Hessian (independent differences) with zeros for non-smooth coordinates,
-    and the smooth block's derivatives in the coordinates whitened where they were measured."""
+def _smooth_derivatives(objective, u: np.ndarray, smooth: list[int], gradient=None):
+    """Gradient and Hessian (measured afresh) with zeros for non-smooth coordinates, the
+    smooth block's derivatives in the coordinates whitened where they were measured, and
+    the directions (columns over all coordinates) along which the KL is flat on a side."""
     grad, hess = np.zeros(u.size), np.zeros((u.size, u.size))
     whitened_pair = (np.zeros(0), np.zeros((0, 0)))
+    flat = np.zeros((u.size, 0))
     if smooth:
-        (g, h), whitened_pair = whitened.derivatives(_restricted(objective, u, smooth), u[smooth])
-        grad[smooth] = g
-        hess[np.ix_(smooth, smooth)] = h
-    return grad, hess, whitened_pair
+        m = whitened.measure(
+            _restricted(objective, u, smooth),
+            u[smooth],
+            _restricted_gradient(gradient, u, smooth),
+        )
+        grad[smooth] = m.grad
+        hess[np.ix_(smooth, smooth)] = m.hess
+        whitened_pair = (m.whitened_grad, m.whitened_hess)
+        flat = np.zeros((u.size, m.flat.shape[1]))
+        flat[smooth] = m.flat
+    return grad, hess, whitened_pair, flat
+
+
+def _flat_sentences(flat: np.ndarray, coords: Coordinates) -> list[str]:
+    """A sentence when the KL does not rise on one side along some direction."""
+    if flat.shape[1] == 0:
+        return []
+    names = []
+    for column in flat.T:  # the coordinate that moves most along the direction, relatively
+        i = int(np.argmax(np.abs(column)))
+        names += [v for v, idx in coords.coordinates.items() if i in idx and v not in names]
+    return [
+        "stalled: the KL is flat on one side along a direction moving "
+        f"{', '.join(names)} (not a strict minimum: the data do not pin it down there)"
+    ]
+
+
+def _restricted_gradient(gradient, u: np.ndarray, keep: list[int]):
+    """The exact gradient of :func:`_restricted`'s objective (None without one)."""
+    if gradient is None:
+        return None
+
+    def restricted(sub):
+        full = u.copy()
+        full[keep] = sub
+        with np.errstate(all="ignore"):
+            return np.asarray(gradient(full), dtype=float)[keep]
+
+    return restricted
 
 
 def _restricted(objective, u: np.ndarray, keep: list[int]):

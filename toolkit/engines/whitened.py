@@ -1,6 +1,6 @@
-"""Derivative-free minimisation of a smooth objective to rounding level, by finite differences.
+"""Minimisation of a smooth objective to rounding level, walking on function values.
 
-The kl engine's optimiser: it sees only function values. It changes coordinates so
+The kl engine's optimiser: its walk sees only function values. It changes coordinates so
 that the objective's finite-difference Hessian is the identity there (whitening,
 compounded until the weak directions of a badly conditioned problem are resolved),
 so that a step of one unit moves the objective by about one half in every direction
@@ -10,8 +10,9 @@ finite-difference Hessian walks from the start, re-whitening between rounds; the
 Newton steps judged by the gradient's decrease take over once function values can
 no longer tell steps apart (their predicted decrease is below the objective's
 rounding error), with gradients by Ridders' extrapolation, which finds the step at
-which the objective is still smooth. The result is certified elsewhere, from
-derivatives measured afresh (:func:`derivatives`).
+which the objective is still smooth, or with the caller's exact gradient where it has
+one (:func:`polish_exact`). The result is certified elsewhere, from derivatives
+measured afresh (:func:`measure`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from toolkit.engines import numdiff
 from toolkit.engines.newton import is_positive_definite
 
 Objective = Callable[[np.ndarray], float]
+#: The objective's exact gradient (an automatic derivative), where the caller has one.
+Gradient = Callable[[np.ndarray], np.ndarray]
 
 #: Largest whitened gradient component at which BFGS's rounds stop: the Newton polish
 #: takes it from there to rounding level (its convergence is quadratic).
@@ -37,6 +40,9 @@ STAGE_GTOL = 1e-8
 #: Trust-region iterations between re-whitenings: far from the optimum the whitening of
 #: the start is stale, and a start that heads for a plateau should not run for ever.
 ROUND_ITERATIONS = 100
+#: First trust radius of a round (whitened units, where the objective over its magnitude
+#: has unit curvature: a unit step is predicted to change it by half its size).
+FIRST_RADIUS = 1.0
 #: Largest trust radius (whitened units): far from the optimum the whitening of the start
 #: can be off by orders of magnitude (a scale parameter's curvature falls exponentially
 #: in its log), and the radius must be free to grow with it.
@@ -54,17 +60,31 @@ class Minimum:
     evaluations: int
     #: Largest component of the last whitened five-point gradient (inf if none).
     grad_norm: float = np.inf
-    #: Was the last finite-difference Hessian positive definite (a minimum, not a ridge)?
+    #: Was the last finite-difference Hessian positive definite (a minimum, not a ridge),
+    #: and does the objective rise on both sides along every whitened axis (not a plateau)?
     minimum: bool = False
 
 
-def minimise(objective: Objective, x0: np.ndarray, rounds: int = 12) -> Minimum:
-    """Minimise ``objective`` from ``x0`` by whitened trust-region rounds, then a polish."""
+def minimise(
+    objective: Objective,
+    x0: np.ndarray,
+    rounds: int = 12,
+    gradient: Gradient | None = None,
+    radius: float = FIRST_RADIUS,
+) -> Minimum:
+    """Minimise ``objective`` from ``x0`` by whitened trust-region rounds, then a polish.
+
+    The rounds see only function values and start each with the trust radius ``radius``
+    (whitened units); the polish uses ``gradient`` when given (:func:`polish_exact`),
+    finite differences otherwise (:func:`polish`).
+    """
     with np.errstate(all="ignore"):
-        return _minimise(_Counted(objective), x0, rounds)
+        return _minimise(_Counted(objective), x0, rounds, gradient, radius)
 
 
-def _minimise(counter, x0: np.ndarray, rounds: int) -> Minimum:
+def _minimise(
+    counter, x0: np.ndarray, rounds: int, gradient: Gradient | None, radius: float
+) -> Minimum:
     x = np.array(x0, dtype=float)
     if not np.isfinite(counter(x)):
         return Minimum(x, np.inf, "objective not finite at the start", 0, counter.calls)
@@ -93,6 +113,7 @@ def _minimise(counter, x0: np.ndarray, rounds: int) -> Minimum:
                     options={
                         "gtol": STAGE_GTOL,
                         "maxiter": ROUND_ITERATIONS,
+                        "initial_trust_radius": radius,
                         "max_trust_radius": MAX_RADIUS,
                     },
                 )
@@ -110,8 +131,13 @@ def _minimise(counter, x0: np.ndarray, rounds: int) -> Minimum:
             _scaled(counter, magnitude), x, transform * np.sqrt(magnitude / previous), passes=1
         )
     transform = transform / np.sqrt(magnitude)  # whitening f itself, for the polish
-    x, steps, grad_norm, minimum = polish(counter, x, transform)
+    if gradient is None:
+        x, steps, grad_norm, minimum = polish(counter, x, transform)
+    else:
+        x, steps, grad_norm, minimum = polish_exact(counter, gradient, x, transform)
     status = f"trust region: {message}; {steps} polish steps"
+    if minimum and _flat_axes(_whitened(counter, x, transform), x.size):
+        minimum, status = False, status + "; flat on one side (a plateau)"
     return Minimum(x, counter(x), status, iterations + steps, counter.calls, grad_norm, minimum)
 
 
@@ -151,6 +177,53 @@ def polish(objective: Objective, x: np.ndarray, transform: np.ndarray, steps: in
         x = x + transform @ (damping * step)
         taken, norm = taken + 1, float(np.max(np.abs(trial_grad)))
     return x, taken, norm, minimum
+
+
+def polish_exact(
+    objective: Objective, gradient: Gradient, x: np.ndarray, transform: np.ndarray, steps=12
+):
+    """Newton steps on an exact gradient, with its central differences as the Hessian,
+    in coordinates re-whitened by that Hessian at every step.
+
+    Function values cannot judge steps near the optimum (see :func:`polish`), and here
+    no difference of them is taken either: a step is kept while it shrinks the exact
+    gradient, whose rounding error is that of its own terms, not the objective's
+    rounding error divided by a difference step. Returns what :func:`polish` returns.
+    """
+    taken, norm, minimum = 0, np.inf, False
+    for _ in range(steps):
+        whitened = _whitened_gradient(gradient, x, transform)
+        v = np.zeros(x.size)
+        grad = whitened(v)
+        hess = numdiff.gradient_differences(whitened, v)
+        if not (np.all(np.isfinite(grad)) and np.all(np.isfinite(hess))):
+            break
+        norm, minimum = float(np.max(np.abs(grad))), is_minimum(hess)
+        try:
+            step = -np.linalg.solve(_floored(hess), grad)
+        except np.linalg.LinAlgError:
+            break
+        for damping in (1.0, 0.5, 0.25):  # a full step first; halved where the model is off
+            trial_grad = whitened(damping * step)
+            shrinks = np.linalg.norm(trial_grad) < np.linalg.norm(grad)
+            if np.isfinite(objective(x + transform @ (damping * step))) and shrinks:
+                break
+        else:
+            break  # no step shrinks the gradient: it is at its rounding level
+        x = x + transform @ (damping * step)
+        taken, norm = taken + 1, float(np.max(np.abs(trial_grad)))
+        values, vectors = np.linalg.eigh(hess)  # whiten again where the step landed
+        transform = transform @ (vectors / np.sqrt(_floor(values)))
+    return x, taken, norm, minimum
+
+
+def _whitened_gradient(gradient: Gradient, x: np.ndarray, transform: np.ndarray) -> Gradient:
+    """v -> the gradient of v ↦ f(x + T v): Tᵀ ∇f(x + T v)."""
+
+    def whitened(v):
+        return transform.T @ np.asarray(gradient(x + transform @ v), dtype=float)
+
+    return whitened
 
 
 def _near_identity(hess: np.ndarray) -> bool:
@@ -207,26 +280,81 @@ def whitening(objective: Objective, x: np.ndarray, prescale: bool = True) -> np.
     return (scale[:, None] * vectors) / np.sqrt(_floor(values))
 
 
-def derivatives(objective: Objective, x: np.ndarray):
+@dataclass(frozen=True)
+class Measured:
+    """Derivatives measured afresh at a point (:func:`measure`)."""
+
+    #: Gradient and Hessian in the point's own coordinates.
+    grad: np.ndarray
+    hess: np.ndarray
+    #: The same in the coordinates whitened there (the Hessian about the identity).
+    whitened_grad: np.ndarray
+    whitened_hess: np.ndarray
+    #: Directions (columns, in the point's coordinates) along which the objective does
+    #: not rise on one side: the point is not a strict minimum along them.
+    flat: np.ndarray
+
+
+def derivatives(objective: Objective, x: np.ndarray, gradient: Gradient | None = None):
     """Gradient and Hessian of ``objective`` at ``x``, independently of the optimiser's.
+
+    Returns (gradient, Hessian) in the coordinates of ``x`` and (gradient, Hessian) in
+    coordinates whitened there; see :func:`measure`.
+    """
+    m = measure(objective, x, gradient)
+    return (m.grad, m.hess), (m.whitened_grad, m.whitened_hess)
+
+
+def measure(objective: Objective, x: np.ndarray, gradient: Gradient | None = None) -> Measured:
+    """Gradient, Hessian and flat sides of ``objective`` at ``x``, afresh.
 
     Measured in coordinates whitened afresh at ``x`` (two compounded passes): the
     gradient by Ridders' extrapolation (:func:`ridders_gradient`), the Hessian by second
-    differences. Returns (gradient, Hessian) mapped back to the coordinates of ``x`` and
-    (gradient, Hessian) in the whitened coordinates, where the Hessian is about the
-    identity and judging it does not suffer the mapping's rounding.
+    differences; or, given the exact ``gradient``, that gradient and its central
+    differences (:func:`~toolkit.engines.numdiff.gradient_differences`). The gradient
+    and Hessian are mapped back to the coordinates of ``x`` and kept in the whitened
+    ones too, where the Hessian is about the identity and judging it does not suffer
+    the mapping's rounding. A whitened axis along which the objective rises by less
+    than a tenth of the quadratic's ``t²/2`` on one side of ``x`` (a plateau: a
+    parameter the data no longer pin down there, such as the rate of an exponential
+    that has decayed to nothing) is a flat direction, whatever the curvature measured
+    on the other side says.
     """
     with np.errstate(all="ignore"):
         transform = refine(objective, x, np.eye(x.size), passes=2)
-        whitened = _whitened(objective, x, transform)
         v = np.zeros(x.size)
-        grad = ridders_gradient(whitened, v)
-        hess = numdiff.second_differences(whitened, v)
+        if gradient is None:
+            whitened = _whitened(objective, x, transform)
+            grad = ridders_gradient(whitened, v)
+            hess = numdiff.second_differences(whitened, v)
+        else:
+            whitened_gradient = _whitened_gradient(gradient, x, transform)
+            grad = whitened_gradient(v)
+            hess = numdiff.gradient_differences(whitened_gradient, v)
+        flat = transform[:, _flat_axes(_whitened(objective, x, transform), x.size)]
     try:  # not pinv: its cutoff drops a coordinate 1e15 times shorter than another
         inverse = np.linalg.inv(transform)
     except np.linalg.LinAlgError:
         inverse = np.linalg.pinv(transform)
-    return (inverse.T @ grad, inverse.T @ hess @ inverse), (grad, hess)
+    return Measured(inverse.T @ grad, inverse.T @ hess @ inverse, grad, hess, flat)
+
+
+#: Step along each whitened axis at which both sides must rise (whitened units).
+FLAT_STEP = 0.1
+
+
+def _flat_axes(whitened: Objective, size: int) -> list[int]:
+    """Whitened axes along which the objective rises by less than ``0.1 · t²/2`` on a side."""
+    f0 = whitened(np.zeros(size))
+    rise = 0.1 * FLAT_STEP**2 / 2
+    flat = []
+    for i in range(size):
+        e = np.zeros(size)
+        e[i] = FLAT_STEP
+        # A side where the objective is not finite is a wall, not a plateau.
+        if min(whitened(e) - f0, whitened(-e) - f0) < rise:
+            flat.append(i)
+    return flat
 
 
 #: The polish stops when the gradient is within this factor of its own estimated error.

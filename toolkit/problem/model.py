@@ -73,6 +73,12 @@ def model_problem(model) -> Problem:
     def logq(theta: np.ndarray) -> np.ndarray:
         return logq_z(compiled.to_z(theta))
 
+    representatives = np.asarray(atoms.index, dtype=np.int64)
+
+    def mean_logq_z(z: np.ndarray) -> tuple[float, np.ndarray]:
+        compiled.bind(data)
+        return compiled.weighted_row_logp(z, representatives, atoms.weights)
+
     observed = {name: y2[:, 0] if y2.shape[1] == 1 else y2 for name, y2 in responses}
     discrete = all(rv.dtype.startswith(("int", "uint", "bool")) for rv in model.observed_RVs)
     note = "PyMC's (not an independent implementation)"
@@ -84,6 +90,7 @@ def model_problem(model) -> Problem:
         atoms=atoms,
         logq=logq,
         logq_z=logq_z,
+        mean_logq_z=mean_logq_z,
         density=DENSITY,
         independent=False,
         discrete=discrete,

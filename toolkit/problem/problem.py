@@ -97,6 +97,10 @@ class Problem:
     mean_logq: Callable[[np.ndarray], float] | None = field(default=None, repr=False)
     #: z -> log q at each atom, for the kl engine in PyMC's coordinates (a user's model).
     logq_z: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    #: z -> (Σ w log q over the atoms, its exact gradient in z), beside ``logq_z``.
+    mean_logq_z: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = field(
+        default=None, repr=False
+    )
     #: The observed data by name, as saved in an InferenceData's observed_data group.
     observed: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     #: A catalog family's data (1-D or N × d values); None otherwise.

@@ -20,17 +20,9 @@ from measure import all_runs, measure
 
 MLE_DIGITS, KL_DIGITS = 10.0, 9.0
 
-#: Where the kl engine falls short today (measured on this sweep; the mle engine reaches
-#: 10+ digits on each). Strict: a fix turns them into failures until they are removed.
-KNOWN = {
-    ("Lanczos2", "start1"): "kl 8.5 digits (sum of three exponentials)",
-    ("Lanczos2", "start2"): "kl 8.6 digits (sum of three exponentials)",
-    ("Bennett5", "start1"): "kl 7.6 digits",
-    (
-        "BoxBOD",
-        "start1",
-    ): "kl stalls where b2 is large and exp(-b2 x) ~ 0 (b2 not identified), from every start",
-}
+#: Where the kl engine falls short (measured on this sweep; the mle engine reaching 10+
+#: digits on each): none today. Strict: a fix turns an entry into a failure until removed.
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _marked(run):
