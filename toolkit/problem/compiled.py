@@ -12,7 +12,8 @@ swapped with :meth:`CompiledModel.bind`, never recompiled.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,7 +135,8 @@ class CompiledModel:
         them with this model (``self.model``) and its data.
         """
         if name not in self._lazy:
-            self._lazy[name] = build()
+            with c_flags():
+                self._lazy[name] = build()
         return self._lazy[name]
 
     def to_vector(self, point: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -197,6 +199,31 @@ def _function(inputs, outputs, mode=None):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BLAS.*")
         return pytensor.function(inputs, outputs, mode=mode)
+
+
+#: Added to PyTensor's C compiler flags for this toolkit's functions: no debug information.
+#: PyTensor passes ``-g``; without it the same code is generated (the same numbers) and each
+#: module compiles in about 15% less time, most of a cold first fit.
+NO_DEBUG_INFO = "-g0"
+
+
+@contextmanager
+def c_flags() -> Iterator[None]:
+    """PyTensor compiles (and links restored functions to) C code built without debug
+    information, unless the user's own ``gcc__cxxflags`` choose a ``-g`` level.
+
+    The flags are part of a C module's key in PyTensor's cache: every function of this
+    toolkit is compiled, and restored from disk (:mod:`toolkit.problem.cache`), within
+    this context, so that they find the same modules.
+    """
+    import pytensor
+
+    flags = pytensor.config.gcc__cxxflags
+    if any(flag.startswith("-g") for flag in flags.split()):
+        yield
+        return
+    with pytensor.config.change_flags(gcc__cxxflags=f"{flags} {NO_DEBUG_INFO}".strip()):
+        yield
 
 
 #: Mode of the functions a user's model calls a handful of times per fit (transforms,
