@@ -232,6 +232,29 @@ def c_flags() -> Iterator[None]:
 CHEAP = "FAST_COMPILE"
 
 
+def _on_vector(point, outputs, value_vars):
+    """``outputs`` as functions of one vector z of ``value_vars`` (``point`` gives their shapes).
+
+    As PyMC's ``join_nonshared_inputs``, except that a scalar variable is read as one entry
+    ``z[i]`` rather than a slice of length 1 reshaped: the same numbers, and graphs whose
+    derivatives fuse into fewer distinct operations (four fewer C modules to compile cold
+    for a three-parameter model's Hessian, about 2 s).
+    """
+    import pytensor
+    import pytensor.tensor as pt
+
+    z = pt.concatenate([pt.as_tensor(v).ravel() for v in value_vars]).type("joined_inputs")
+    replace, offset = {}, 0
+    for var in value_vars:
+        shape = point[var.name].shape
+        size = int(np.prod(shape, dtype=int))
+        block = z[offset] if shape == () else z[offset : offset + size].reshape(shape)
+        replace[var] = var.type.filter_variable(block.astype(var.dtype))
+        offset += size
+    new = [pytensor.clone_replace(out, replace, rebuild_strict=False) for out in outputs]
+    return new, z
+
+
 def _compile_derivatives(model, point, variables):
     """z -> (logp of ``variables``, gradient, Hessian), compiled to C: called at every step.
 
@@ -239,10 +262,9 @@ def _compile_derivatives(model, point, variables):
     entries: the same numbers, cheaper to compile and to call.
     """
     import pytensor
-    from pymc.pytensorf import join_nonshared_inputs
 
     logp = model.logp(vars=variables, jacobian=False)
-    (logp,), z = join_nonshared_inputs(point, [logp], model.value_vars)
+    (logp,), z = _on_vector(point, [logp], model.value_vars)
     grad = pytensor.gradient.grad(logp, z)
     hess = pytensor.gradient.jacobian(grad, z, vectorize=True)
     return _function([z], [logp, grad, hess])
@@ -252,10 +274,9 @@ def _compile_natural(model, point, mode, *, jacobian: bool = False):
     """z -> the natural values of the free variables, or (``jacobian``) their Jacobian."""
     import pytensor
     import pytensor.tensor as pt
-    from pymc.pytensorf import join_nonshared_inputs
 
     natural = pt.concatenate([pt.flatten(v) for v in model.replace_rvs_by_values(model.free_RVs)])
-    (natural,), z = join_nonshared_inputs(point, [natural], model.value_vars)
+    (natural,), z = _on_vector(point, [natural], model.value_vars)
     if jacobian:
         return _function([z], pytensor.gradient.jacobian(natural, z, vectorize=True), mode=mode)
     return _function([z], natural, mode=mode)
@@ -359,7 +380,6 @@ class _RowLogp:
 
     def __init__(self, model, point):
         import pytensor.tensor as pt
-        from pymc.pytensorf import join_nonshared_inputs
 
         pieces = []
         for rv, lp in zip(
@@ -369,7 +389,7 @@ class _RowLogp:
         ):
             lp = pt.atleast_1d(lp) if rv.ndim == 0 else lp
             pieces.append(lp.reshape((lp.shape[0], -1)).sum(axis=1))
-        (rows,), z = join_nonshared_inputs(point, [pt.concatenate(pieces)], model.value_vars)
+        (rows,), z = _on_vector(point, [pt.concatenate(pieces)], model.value_vars)
         self.model = model
         self.function = _function([z], rows)
 
