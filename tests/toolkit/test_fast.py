@@ -29,6 +29,20 @@ def compilations(monkeypatch):
     return count
 
 
+@pytest.fixture
+def compilations_to_c(monkeypatch):
+    """Count PyTensor functions linked with C code (by the linker each is made with)."""
+    count = {"c": 0}
+    create = FunctionMaker.create
+
+    def counted(self, *args, **kwargs):
+        count["c"] += bool(getattr(self.linker, "c_thunks", False))
+        return create(self, *args, **kwargs)
+
+    monkeypatch.setattr(FunctionMaker, "create", counted)
+    return count
+
+
 def misra1a(y, x=MISRA1A_X, start=(500.0, 1e-4)):
     """NIST Misra1a as a user writes it: numpy arrays, initial values, a flat-prior scale."""
     with pm.Model() as model:
@@ -128,6 +142,56 @@ def test_find_map_column_is_pm_find_map_on_user_models():
         point = pm.find_MAP(model=model, progressbar=False)
         expected = np.array([float(point[name]) for name in cmp.estimates.index])
         np.testing.assert_allclose(cmp.estimates["find_map"].to_numpy(), expected, rtol=1e-10)
+
+
+def prior_model(y):
+    """A user's model with proper priors (find_map is the MAP)."""
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 1.0)
+        sigma = pm.HalfNormal("sigma", 2.0)
+        pm.Normal("y", mu, sigma, observed=y)
+    return model
+
+
+@pytest.mark.parametrize("build", [misra1a, prior_model])
+def test_find_map_on_a_users_model_uses_its_derivatives(build, rng):
+    """pm.find_MAP's objective and gradient are the compiled derivative function's first
+    two outputs (to rounding: other graphs, the same terms), so none are compiled for it."""
+    y = MISRA1A_Y if build is misra1a else rng.normal(1.0, 1.5, 40)
+    model = build(y)
+    problem = make_problem(model)
+    compiled = problem.pymc
+    toolkit.compare(model)
+    assert compiled._lazy["find_map"]._logp is None
+    derivatives = (
+        compiled.posterior_derivatives if problem.has_priors else compiled.loglik_derivatives
+    )
+    logp, dlogp = model.compile_logp(jacobian=False), model.compile_dlogp(jacobian=False)
+    for _ in range(5):
+        z = compiled.initial_z + rng.normal(0.0, 0.1, compiled.size)
+        point, offset = {}, 0
+        for name, value in compiled.point.items():
+            point[name] = z[offset : offset + value.size].reshape(value.shape)
+            offset += value.size
+        value, grad, _ = derivatives(z)
+        # rtol: float64 rounding of sums over 14 to 40 rows
+        assert value == pytest.approx(float(logp(point)), rel=1e-13)
+        np.testing.assert_allclose(grad, dlogp(point), rtol=1e-11, atol=1e-12 * np.abs(grad).max())
+
+
+def test_a_users_model_compiles_two_functions_to_c(compilations_to_c, monkeypatch):
+    """Cold, a flat-prior user's model compiles two functions to C (the row log-density and
+    the log-likelihood's derivatives); the others run without C. A model with priors adds
+    the log-posterior's derivatives."""
+    from toolkit.config import settings_context
+    from toolkit.problem import structure
+
+    monkeypatch.setattr(structure, "_TEMPLATES", {})
+    with settings_context(function_cache=False):
+        toolkit.compare(misra1a(MISRA1A_Y))
+        assert compilations_to_c["c"] == 2
+        toolkit.compare(prior_model(np.random.default_rng(4).normal(1.0, 1.5, 40)))
+        assert compilations_to_c["c"] == 5
 
 
 @pytest.mark.parametrize("name", ["normal", "gamma", "lognormal", "poisson", "binomial"])

@@ -4,12 +4,17 @@ It runs on the problem's model as declared (flat priors for a catalog family,
 so the likelihood; a user's model with its priors, so the posterior), from the
 problem's declared start or the model's initial point, with PyMC's defaults
 (L-BFGS-B). ``pm.find_MAP`` compiles its functions anew on every call (a few
-hundred milliseconds warm); :class:`FindMap` compiles exactly the same graphs once
-per model and replays the same optimisation, so that its answer is
-``pm.find_MAP``'s, bit for bit (tested). Its point is certified by the same rule as
-every engine's, with PyMC's exact derivatives of the objective it maximised: an
-L-BFGS-B run that stopped short of the optimum is shown as such, with its distance
-in standard errors, and is not counted.
+hundred milliseconds warm); :class:`FindMap` replays the same optimisation on
+functions compiled once per model, so that its answer is ``pm.find_MAP``'s (tested).
+A catalog family's model, refitted many times, gets exactly ``pm.find_MAP``'s graphs,
+so the answer is the same bit for bit. A user's model, compiled for a fit or two,
+gets the objective from the compiled model's own log-posterior (the log-likelihood
+when every prior is flat), which is ``pm.find_MAP``'s objective term for term: the
+same numbers to rounding, and two graphs fewer to compile to C (seconds on a cold
+compile cache). Its point is certified by the same rule as every engine's, with
+PyMC's exact derivatives of the objective it maximised: an L-BFGS-B run that stopped
+short of the optimum is shown as such, with its distance in standard errors, and is
+not counted.
 """
 
 from __future__ import annotations
@@ -37,16 +42,19 @@ MAXEVAL = 5000
 def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     """``pm.find_MAP`` (replayed from cached functions) from the problem's start; certified."""
     compiled = problem.pymc
-    replica = compiled.lazy(NAME, lambda: FindMap(compiled.model, compiled.rarely))
-    start = problem.unflatten(problem.start) if problem.start is not None else None
-    t0 = time.perf_counter()
-    with quiet():
-        point, raw = replica(compiled.initial_point(start))
-    seconds = time.perf_counter() - t0
-    z = compiled.to_vector(point)
     derivatives = (
         compiled.posterior_derivatives if problem.has_priors else compiled.loglik_derivatives
     )
+    shared = derivatives if shares_objective(compiled) else None
+    replica = compiled.lazy(
+        NAME, lambda: FindMap(compiled.model, compiled.rarely, compile_objective=shared is None)
+    )
+    start = problem.unflatten(problem.start) if problem.start is not None else None
+    t0 = time.perf_counter()
+    with quiet():
+        point, raw = replica(compiled.initial_point(start), shared)
+    seconds = time.perf_counter() - t0
+    z = compiled.to_vector(point)
     _, grad, hess = per_observation(derivatives, problem.n)(z)
     nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
     theta = compiled.natural(z)
@@ -69,6 +77,24 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     return Fit(NAME, estimates, certificate, DENSITY, {"z": z}, objective)
 
 
+def shares_objective(compiled) -> bool:
+    """Is ``pm.find_MAP``'s objective the compiled model's own derivative function?
+
+    For a model compiled for a fit or two (a user's, whose rarely called functions
+    run without C): when its terms are its free variables and its observed variables
+    (no potential), ``pm.find_MAP``'s objective, the model's log-probability without
+    Jacobian, is term for term the log-posterior the compiled model differentiates, or
+    its log-likelihood plus the flat priors' zeros when the problem has no priors.
+    """
+    model = compiled.model
+    return (
+        compiled.rarely is not None
+        and not model.potentials
+        and list(compiled.likelihood) == list(model.observed_RVs)
+        and len(model.continuous_value_vars) == len(model.value_vars)
+    )
+
+
 class FindMap:
     """``pm.find_MAP(start, model, return_raw=True, include_transformed=True)`` compiled once.
 
@@ -82,18 +108,23 @@ class FindMap:
     (:meth:`~toolkit.problem.compiled.CompiledModel.initial_point`), compiled as PyMC
     compiles it.
     ``check_mode`` compiles the start's check (only its finiteness matters).
+    ``compile_objective=False``: the objective and its gradient are not compiled here;
+    each call is given a function of z (every value variable, all continuous) whose
+    first two outputs are them (:func:`shares_objective`).
     """
 
-    def __init__(self, model, check_mode: str | None = None):
+    def __init__(self, model, check_mode: str | None = None, *, compile_objective: bool = True):
         self.model = model
         continuous = {v.name for v in model.continuous_value_vars}
         self.value_names = [v.name for v in model.value_vars]
         self.dtypes = {v.name: v.dtype for v in model.value_vars}
         self.optimised = [n for n in self.value_names if n in continuous]
         rvs = [model.values_to_rvs[v] for v in model.value_vars if v.name in continuous]
+        self._logp = self._dlogp = None
         with quiet():
-            self._logp = model.compile_logp(jacobian=False).f
-            self._dlogp = model.compile_dlogp(rvs, jacobian=False).f
+            if compile_objective:
+                self._logp = model.compile_logp(jacobian=False).f
+                self._dlogp = model.compile_dlogp(rvs, jacobian=False).f
             terms = model.basic_RVs + model.potentials
             self._term_logps = model.compile_fn(
                 inputs=model.value_vars,
@@ -115,12 +146,16 @@ class FindMap:
             )
         return point
 
-    def __call__(self, start: dict[str, np.ndarray]):
+    def __call__(self, start: dict[str, np.ndarray], derivatives=None):
         """(point of value variables, scipy's result or None at the evaluation cap).
 
         ``start``: find_MAP's initial point (value variables), as
         :meth:`~toolkit.problem.compiled.CompiledModel.initial_point` gives it.
+        ``derivatives``: z -> (objective, gradient, ...), when the objective was not
+        compiled here.
         """
+        if self._logp is None and derivatives is None:
+            raise TypeError("FindMap compiled without its objective needs derivatives")
         point = self.check(start)
         slots, offset, index = [], 0, {n: i for i, n in enumerate(self.value_names)}
         for name in self.optimised:
@@ -138,9 +173,14 @@ class FindMap:
 
         state = {"evaluations": 0, "previous": None}
 
+        def objective(x):
+            if self._logp is None:
+                return derivatives(pm.floatX(x))[:2]
+            return self._logp(*arguments(pm.floatX(x))), self._dlogp(*arguments(pm.floatX(x)))
+
         def cost(x):  # pymc.tuning.starting.CostFuncWrapper, without its progress bar
-            value = -1.0 * np.float64(self._logp(*arguments(pm.floatX(x))))
-            negative = self._dlogp(*arguments(pm.floatX(x)))
+            logp, negative = objective(x)
+            value = -1.0 * np.float64(logp)
             if np.all(np.isfinite(negative)):
                 state["previous"] = x
             grad = (-1.0 * negative).astype(np.float64)

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from toolkit.config import settings
-from toolkit.problem.compiled import CompiledModel, compile_model
+from toolkit.problem.compiled import CompiledModel, c_flags, compile_model
 
 #: Folder of the kept functions, inside PyTensor's compile directory.
 FOLDER = "klmle-functions"
@@ -77,7 +77,7 @@ def compiled_model(model, key: tuple, **options) -> CompiledModel:
     for name, blob in entries.items():
         if name == _POINT or not blob:  # not a function, or one that did not pickle
             continue
-        with contextlib.suppress(Exception):  # one function that does not load is compiled
+        with contextlib.suppress(Exception), c_flags():  # one that does not load is compiled
             compiled._lazy[name] = _Unpickler(io.BytesIO(blob), objects).load()
     _KEPT[path] = (compiled, entries)
     return compiled

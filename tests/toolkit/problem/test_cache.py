@@ -185,6 +185,34 @@ def test_a_users_model_structure_is_restored(folder, rewrites, monkeypatch):
     assert_same(estimates(after), estimates(fresh))
 
 
+def test_restored_functions_find_their_c_code_by_the_flags_it_was_compiled_with(
+    folder, monkeypatch
+):
+    """A C module's key in PyTensor's cache holds the compiler flags: functions are
+    compiled and restored with the same ones (no debug information), or a new process
+    would compile every module again."""
+    from pytensor.link.c.basic import CLinker
+
+    from toolkit.problem.compiled import NO_DEBUG_INFO
+
+    flags: list[list[str]] = []
+    compile_args = CLinker.compile_args
+
+    def recorded(self):
+        flags.append(compile_args(self))
+        return flags[-1]
+
+    monkeypatch.setattr(CLinker, "compile_args", recorded)
+    x = np.linspace(0, 4, 30)
+    y = 3.0 * np.exp(-0.7 * x) + np.random.default_rng(9).normal(0, 0.05, x.size)
+    toolkit.compare(decay(y, x, error="Cauchy"))
+    assert flags and all(NO_DEBUG_INFO in args for args in flags)
+    new_process(monkeypatch)
+    flags.clear()
+    toolkit.compare(decay(y, x, error="Cauchy"))
+    assert flags and all(NO_DEBUG_INFO in args for args in flags)
+
+
 def test_a_graph_without_a_digest_is_not_kept(folder, monkeypatch):
     """A bounded prior's transform holds a closure: nothing names its code across processes."""
     import pymc as pm
