@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from toolkit.report.drawing import SectionDrawer
 from toolkit.report.files import (
     OutputError,
     check_destination,
@@ -83,6 +84,7 @@ def write_unit(
     inputs: Iterable[os.PathLike | str] = (),
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    drawer: SectionDrawer | None = None,
 ) -> tuple[Path, Path]:
     """Write the report and its results as one unit (see the module docstring).
 
@@ -99,6 +101,9 @@ def write_unit(
         Replace existing files that klmle did not write.
     progress : callable, optional
         Called with each entry's label once its section is drawn.
+    drawer : SectionDrawer, optional
+        Where the entries' sections are being drawn (every entry submitted to it): they
+        are collected once the results are written, the workers drawing meanwhile.
 
     Returns
     -------
@@ -113,7 +118,9 @@ def write_unit(
     """
     html_path, results = check_unit(html_path, len(entries), inputs=inputs, force=force)
     unit = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(6)}"
-    text = render_report(entries, title=title, progress=progress, meta={"klmle-unit": unit})
+    meta = {"klmle-unit": unit}
+    if drawer is None:
+        text = render_report(entries, title=title, progress=progress, meta=meta)
     staging = staging_folder(html_path)
     version = None
     try:
@@ -123,17 +130,22 @@ def write_unit(
             remove_stale(name.parent, f".{name.name}.")
         version = staging / temporary_name("u")
         version.mkdir()
-        (version / html_path.name).write_text(text, encoding="utf-8")
         save_results(list(entries), version / results.name, unit=unit)
+        if drawer is not None:
+            drawn = drawer.collect(entries, progress)
+            text = render_report(entries, title=title, meta=meta, drawn=drawn)
+        (version / html_path.name).write_text(text, encoding="utf-8")
         _adopt(staging, [html_path, results])
         for name in (html_path, results):
             _link(name, staging)
         _switch(staging, version)
         _unlink_other_layout(html_path, results, staging)
-    except OSError as err:
+    except BaseException as err:
         if version is not None and _target(staging) != version.name:
-            remove(version)
-        raise OutputError(f"cannot write the report {html_path}: {_reason(err)}") from None
+            remove(version)  # the unit being written, never the current one
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write the report {html_path}: {_reason(err)}") from None
+        raise
     remove_leftovers(staging)
     return html_path, results
 
