@@ -47,9 +47,9 @@ from toolkit.report import (
     write_report,
     write_unit,
 )
-from toolkit.report.drawing import SectionDrawer
 from toolkit.report.files import check_destination
 from toolkit.report.text import comparison_text
+from toolkit.report.workers import ReportWorkers
 
 DEMO_N = 2000
 DEMO_SEED = 20261121
@@ -398,9 +398,10 @@ def _run_demo(args) -> int:
     check_unit(output, len(jobs), force=args.force)
     check_destination(study.demo_studies_path(output), force=args.force)
     entries = []
-    # Sections are drawn by a second process while the next comparisons are fitted.
+    # Sections are drawn, and results written, by a second process while the next
+    # comparisons are fitted.
     with (
-        SectionDrawer() as drawer,
+        ReportWorkers(report=output) as workers,
         Progress(len(jobs), "comparison", stages_are_steps=False) as progress,
     ):
         progress.note(compile_notice(len(jobs)))
@@ -413,7 +414,7 @@ def _run_demo(args) -> int:
                     cmp, key=key, dataset=dataset, source=source, posterior=args.posterior
                 )
             )
-            drawer.submit(entries[-1])
+            workers.submit(entries[-1])
         progress.step("drawing the report")
         _write_outputs(
             entries,
@@ -421,7 +422,7 @@ def _run_demo(args) -> int:
             progress,
             title="klmle demo: KL minimisation is maximum likelihood",
             force=args.force,
-            drawer=drawer,
+            workers=workers,
         )
     print(f"studies: {study.run_demo_studies(output, seed=args.seed, force=args.force)}")
     return 0
@@ -451,9 +452,9 @@ def _run_report(args) -> int:
     inputs = [*results.iterdir()] if results.is_dir() else [results]
     with quiet():
         entries = load_entries(results)
-    with SectionDrawer() as drawer, Progress(1) as progress:
+    with ReportWorkers() as workers, Progress(1) as progress:
         for entry in entries:
-            drawer.submit(entry)
+            workers.submit(entry)
         progress.step("drawing the report")
         _draw(
             entries,
@@ -464,7 +465,7 @@ def _run_report(args) -> int:
                 title=f"klmle report: {Path(args.results).name}",
                 inputs=inputs,
                 force=args.force,
-                drawn=drawer.collect(entries, draw),
+                drawn=workers.collect(entries, draw),
             ),
         )
     print(f"report: {output}")
@@ -479,7 +480,7 @@ def _write_outputs(
     title: str,
     inputs=(),
     force=False,
-    drawer: SectionDrawer | None = None,
+    workers: ReportWorkers | None = None,
 ) -> None:
     """The report and its results, written as one unit; their paths printed."""
     html_path, results = _draw(
@@ -487,7 +488,7 @@ def _write_outputs(
         progress,
         lambda draw: write_unit(
             entries, html_path, title=title, inputs=inputs, force=force, progress=draw,
-            drawer=drawer,
+            workers=workers,
         ),
     )  # fmt: skip
     print(f"report: {html_path}")

@@ -89,7 +89,7 @@ def render_report(
         Extra ``<meta name content>`` of the page (the unit it belongs to).
     drawn : mapping, optional
         Sections already drawn (:func:`entry_section`, e.g. by
-        :class:`~toolkit.report.drawing.SectionDrawer`), by entry key; the others are
+        :class:`~toolkit.report.workers.ReportWorkers`), by entry key; the others are
         drawn here.
 
     Returns
