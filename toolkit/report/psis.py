@@ -6,11 +6,13 @@ observation: 7–8 s for the demo's 24 comparisons of 2000 rows. This module doe
 the same steps (Vehtari et al. 2024, "Pareto smoothed importance sampling", JMLR
 25(72)) on whole arrays: the observations are grouped by the length of their
 right tail (the same for nearly all of them), and each group is smoothed with
-array operations along the same axis, in the same order, as ArviZ's loop. The
-results equal ``az.loo``'s to within rounding (tests/toolkit/report/test_report_psis.py
-checks them against it); the one step that may differ in the last bits is the
-generalised Pareto fit's normalisation when some of its quadrature weights are
-negligible (ArviZ drops them, here they are zeroed).
+array operations along the same axis, in the same order, as ArviZ's loop;
+observations with the same log-likelihood at every draw (repeated values of
+discrete data) are smoothed once. The results equal ``az.loo``'s to within
+rounding (tests/toolkit/report/test_report_psis.py checks them against it); the
+one step that may differ in the last bits is the generalised Pareto fit's
+normalisation when some of its quadrature weights are negligible (ArviZ drops
+them, here they are zeroed).
 """
 
 from __future__ import annotations
@@ -73,12 +75,14 @@ def psis_loo(log_lik: np.ndarray, reff: float = 1.0) -> PsisLoo:
             f"observation, got shape {log_lik.shape}"
         )
     n_samples, n_data = log_lik.shape
-    rows = np.ascontiguousarray(log_lik.T)  # one row per observation, draws in order
+    rows, inverse = _distinct_rows(log_lik.T)  # one row per observation, draws in order
     log_weights, pareto_k = psislw(-rows, reff)
     log_weights += rows
-    loo_i = _logsumexp_rows(log_weights)
+    loo_i = _logsumexp_rows(log_weights)[inverse]
+    pareto_k = pareto_k[inverse]
     elpd = loo_i.sum()
-    lppd = np.sum(_logsumexp_rows(rows, shift=-np.log(n_samples)))  # mean, not sum, of exp
+    # the mean, not the sum, of exp
+    lppd = np.sum(_logsumexp_rows(rows, shift=-np.log(n_samples))[inverse])
     good_k = min(1 - 1 / np.log10(n_samples), 0.7)
     return PsisLoo(
         elpd_loo=float(elpd),
@@ -91,6 +95,18 @@ def psis_loo(log_lik: np.ndarray, reff: float = 1.0) -> PsisLoo:
         pareto_k=pareto_k,
         good_k=float(good_k),
     )
+
+
+def _distinct_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows (bit for bit) and where each row is among them.
+
+    Observations with the same log-likelihood at every draw (a repeated value of
+    discrete data) are smoothed once: each row's result depends on that row alone.
+    """
+    rows = np.ascontiguousarray(rows)
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
+    return rows[first], inverse.ravel()
 
 
 def psislw(log_weights: np.ndarray, reff: float = 1.0) -> tuple[np.ndarray, np.ndarray]:

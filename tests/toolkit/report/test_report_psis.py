@@ -80,6 +80,21 @@ def test_tails_of_different_lengths_equal_arviz(rng):
     assert np.isinf(ours.pareto_k[1]) and np.isfinite(ours.pareto_k[0])
 
 
+def test_repeated_observations_equal_arviz(rng):
+    """Counts repeat: rows with the same log-likelihood at every draw are smoothed once,
+    and every copy gets the same numbers as ArviZ gives each of them."""
+    from scipy import stats
+
+    y = rng.poisson(3.0, 300)
+    lam = rng.gamma(y.sum(), 1.0 / y.size, 500)
+    log_lik = stats.poisson.logpmf(y[None, :], lam[:, None])
+    assert np.unique(y).size < 15
+    ours, theirs = psis_loo(log_lik), _az_loo(log_lik)
+    _assert_same(ours, theirs)
+    for value in np.unique(y):  # one number per distinct count
+        assert np.unique(ours.loo_i[y == value]).size == 1
+
+
 def test_psis_loo_refuses_what_is_not_a_draws_by_rows_array():
     with pytest.raises(ValueError, match="draws, observations"):
         psis_loo(np.zeros(10))
