@@ -4,7 +4,9 @@ matplotlib is switched to the Agg backend inside :func:`_pyplot`, never at impor
 time; every figure is drawn under the report's own style (:func:`styled`, which
 leaves the user's rcParams alone) and closed once encoded. PNGs are reduced to a
 palette of at most 128 colours, a third of the size of full colour for these
-line drawings, so that the demo's page stays under 3 MB.
+line drawings, so that the demo's page stays under 3 MB. They are compressed at
+zlib's default level (:data:`PNG_LEVEL`): level 9 made them 7 % smaller for ten
+times the time (1.3 s of the demo's drawing, against 0.15 s), the same pixels.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from toolkit.report.tables import parameter_labels, prior_pull
 DPI = 90
 #: Colours of a compact PNG.
 PALETTE = 128
+#: zlib level of a compact PNG (PIL's default).
+PNG_LEVEL = 6
 ENGINE_STYLE = {
     "mle": {"color": "#1f77b4", "ls": "-", "marker": "o"},
     "kl": {"color": "#d62728", "ls": "--", "marker": "x"},
@@ -83,7 +87,7 @@ def encode(fig, *, tight: bool = False) -> Picture:
     rgb = rendered(fig, tight=tight)
     palette = rgb.quantize(PALETTE, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
+    palette.save(out, format="PNG", compress_level=PNG_LEVEL)
     uri = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
     return Picture(uri, rgb.width, rgb.height)
 
