@@ -49,6 +49,7 @@ from toolkit.report import (
 )
 from toolkit.report.files import check_destination
 from toolkit.report.text import comparison_text
+from toolkit.report.workers import ReportWorkers
 
 DEMO_N = 2000
 DEMO_SEED = 20261121
@@ -397,7 +398,12 @@ def _run_demo(args) -> int:
     check_unit(output, len(jobs), force=args.force)
     check_destination(study.demo_studies_path(output), force=args.force)
     entries = []
-    with Progress(len(jobs), "comparison", stages_are_steps=False) as progress:
+    # Sections are drawn, and results written, by a second process while the next
+    # comparisons are fitted.
+    with (
+        ReportWorkers(report=output) as workers,
+        Progress(len(jobs), "comparison", stages_are_steps=False) as progress,
+    ):
         progress.note(compile_notice(len(jobs)))
         for name, key, dataset, source, data, options in jobs:
             progress.step(f"{name} on {dataset}")
@@ -408,6 +414,7 @@ def _run_demo(args) -> int:
                     cmp, key=key, dataset=dataset, source=source, posterior=args.posterior
                 )
             )
+            workers.submit(entries[-1])
         progress.step("drawing the report")
         _write_outputs(
             entries,
@@ -415,6 +422,7 @@ def _run_demo(args) -> int:
             progress,
             title="klmle demo: KL minimisation is maximum likelihood",
             force=args.force,
+            workers=workers,
         )
     print(f"studies: {study.run_demo_studies(output, seed=args.seed, force=args.force)}")
     return 0
@@ -444,7 +452,9 @@ def _run_report(args) -> int:
     inputs = [*results.iterdir()] if results.is_dir() else [results]
     with quiet():
         entries = load_entries(results)
-    with Progress(1) as progress:
+    with ReportWorkers() as workers, Progress(1) as progress:
+        for entry in entries:
+            workers.submit(entry)
         progress.step("drawing the report")
         _draw(
             entries,
@@ -453,9 +463,9 @@ def _run_report(args) -> int:
                 entries,
                 output,
                 title=f"klmle report: {Path(args.results).name}",
-                progress=draw,
                 inputs=inputs,
                 force=args.force,
+                drawn=workers.collect(entries, draw),
             ),
         )
     print(f"report: {output}")
@@ -463,22 +473,30 @@ def _run_report(args) -> int:
 
 
 def _write_outputs(
-    entries, html_path: Path, progress: Progress, *, title: str, inputs=(), force=False
+    entries,
+    html_path: Path,
+    progress: Progress,
+    *,
+    title: str,
+    inputs=(),
+    force=False,
+    workers: ReportWorkers | None = None,
 ) -> None:
     """The report and its results, written as one unit; their paths printed."""
     html_path, results = _draw(
         entries,
         progress,
         lambda draw: write_unit(
-            entries, html_path, title=title, inputs=inputs, force=force, progress=draw
+            entries, html_path, title=title, inputs=inputs, force=force, progress=draw,
+            workers=workers,
         ),
-    )
+    )  # fmt: skip
     print(f"report: {html_path}")
     print(f"results: {results}")
 
 
 def _draw(entries, progress: Progress, write):
-    """Call ``write(progress_callback)`` with the figures counted as they are drawn."""
+    """Call ``write(progress_callback)`` with the sections counted as they are drawn."""
     total = len(entries)
     done = [0]
 

@@ -14,8 +14,8 @@ import numpy as np
 from scipy import special, stats
 
 from toolkit.problem.names import variable_of
-from toolkit.quiet import quiet
 from toolkit.report import stats as report_stats
+from toolkit.report.psis import PsisLoo, psis_loo
 
 #: Profiles span this many standard errors either side of the MLE.
 PROFILE_HALF_WIDTH = 4.0
@@ -181,15 +181,13 @@ def goodness_of_fit(problem, theta: np.ndarray) -> list[tuple[str, float, float,
     ]
 
 
-def pointwise_elpd(problem, draws: dict[str, np.ndarray], max_draws: int = 500):
-    """PSIS-LOO of the posterior ``draws`` (ArviZ), pointwise, or None when undefined.
+def pointwise_elpd(problem, draws: dict[str, np.ndarray], max_draws: int = 500) -> PsisLoo | None:
+    """PSIS-LOO of the posterior ``draws``, pointwise, or None when undefined.
 
     The log-likelihood of every row at up to ``max_draws`` evenly thinned draws,
-    from the problem's own density.
+    from the problem's own density, smoothed as ``az.loo`` does (one chain of
+    thinned draws: relative efficiency 1) by :func:`toolkit.report.psis.psis_loo`.
     """
-    import arviz as az
-    import xarray as xr
-
     if problem.row_logq is None or not draws:
         return None
     first = next(iter(draws.values()))
@@ -204,7 +202,4 @@ def pointwise_elpd(problem, draws: dict[str, np.ndarray], max_draws: int = 500):
         )
     if not np.all(np.isfinite(rows)):
         return None
-    log_lik = xr.Dataset({"y": (("chain", "draw", "obs"), rows[None])})
-    posterior = xr.Dataset({"theta": (("chain", "draw"), np.zeros((1, keep.size)))})
-    with quiet():  # a large Pareto k is kept in the result's ``warning``, shown by the report
-        return az.loo(az.InferenceData(posterior=posterior, log_likelihood=log_lik), pointwise=True)
+    return psis_loo(rows)

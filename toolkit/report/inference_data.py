@@ -177,8 +177,8 @@ def diagnostics_dataset(cmp, draws) -> xr.Dataset:
         data["fitted_mean"] = ("obs_dim_0", np.asarray(problem.fitted_mean(theta), dtype=float))
     loo = diagnostics.pointwise_elpd(problem, draws) if draws is not None else None
     if loo is not None:
-        data["elpd_loo_i"] = ("obs_dim_0", np.asarray(loo.loo_i.values, dtype=float))
-        data["pareto_k"] = ("obs_dim_0", np.asarray(loo.pareto_k.values, dtype=float))
+        data["elpd_loo_i"] = ("obs_dim_0", loo.loo_i)
+        data["pareto_k"] = ("obs_dim_0", loo.pareto_k)
         attrs["elpd"] = json.dumps(
             {
                 "elpd_loo": float(loo.elpd_loo),

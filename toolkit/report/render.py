@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,7 @@ def render_report(
     title: str = "klmle report",
     progress: Callable[[str], None] | None = None,
     meta: dict[str, str] | None = None,
+    drawn: Mapping[str, Html] | None = None,
 ) -> str:
     """The report for ``entries`` as one self-contained HTML document.
 
@@ -86,6 +87,10 @@ def render_report(
         Called with each entry's label once its section is drawn.
     meta : dict, optional
         Extra ``<meta name content>`` of the page (the unit it belongs to).
+    drawn : mapping, optional
+        Sections already drawn (:func:`entry_section`, e.g. by
+        :class:`~toolkit.report.workers.ReportWorkers`), by entry key; the others are
+        drawn here.
 
     Returns
     -------
@@ -113,9 +118,13 @@ def render_report(
         parts.append(model_sections.CONDITIONAL_IDENTITY)
     parts.append(_ranking_section(entries))
     parts.append(tag("h2", "Families", id="families"))
+    drawn = drawn or {}
     for entry in entries:
-        with quiet():
-            parts.append(entry_section(entry))
+        if entry.key in drawn:
+            parts.append(drawn[entry.key])
+        else:
+            with quiet():
+                parts.append(entry_section(entry))
         if progress is not None:
             progress(f"{entry.family} on {entry.dataset}")
     return page(title, join(parts), meta=meta)
@@ -432,6 +441,7 @@ def write_report(
     progress: Callable[[str], None] | None = None,
     inputs: Iterable[os.PathLike | str] = (),
     force: bool = False,
+    drawn: Mapping[str, Html] | None = None,
 ) -> Path:
     """Render and write the report atomically (temporary file beside ``path``, then rename).
 
@@ -447,6 +457,8 @@ def write_report(
         Files that must never be replaced (the results the report is drawn from).
     force : bool
         Replace an existing file that klmle did not write.
+    drawn : mapping, optional
+        Sections already drawn, by entry key (see :func:`render_report`).
 
     Returns
     -------
@@ -458,7 +470,7 @@ def write_report(
         For a path klmle will not write (see :func:`toolkit.report.files.check_destination`).
     """
     path = Path(path)
-    text = render_report(entries, title=title, progress=progress)
+    text = render_report(entries, title=title, progress=progress, drawn=drawn)
     check_destination(path, inputs=inputs, force=force)
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return path

@@ -15,8 +15,10 @@ Layout: every comparison is one plain InferenceData netCDF file, which
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -318,7 +320,11 @@ def results_path(path: str | os.PathLike, count: int) -> Path:
 
 
 def save_results(
-    entries: list[ReportEntry], path: str | os.PathLike, *, unit: str | None = None
+    entries: list[ReportEntry],
+    path: str | os.PathLike,
+    *,
+    unit: str | None = None,
+    written: Mapping[str, Path] | None = None,
 ) -> Path:
     """Write the entries as plain InferenceData files: one ``.nc`` file, or a folder of them.
 
@@ -331,31 +337,52 @@ def save_results(
         ``KEY.nc`` per entry (built beside it under a hidden name, then renamed).
     unit : str, optional
         Identifier of the report these results belong to, saved in each file.
+    written : mapping, optional
+        Files already written by :func:`write_entry` for some entries (by key), with
+        this ``unit`` and their position in ``entries`` as ``order``: moved into place
+        instead of written again (see :class:`toolkit.report.workers.ReportWorkers`).
 
     Returns
     -------
     pathlib.Path
         The written file or folder.
     """
+    check_keys(entries)
+    path = Path(path)
+    written = written or {}
+    if path.suffix == ".nc" and len(entries) == 1:
+        atomic_write(path, lambda tmp: _place(entries[0], tmp, 0, unit, written))
+        return path
+    folder = path.with_suffix("") if path.suffix == ".nc" else path
+    _write_folder(entries, folder, unit, written)
+    return folder
+
+
+def check_keys(entries: Sequence[ReportEntry]) -> None:
+    """ValueError unless there are entries and their keys are distinct plain file names."""
     if not entries:
         raise ValueError("save_results needs at least one entry")
     keys = [e.key for e in entries]
     if len(set(keys)) != len(keys) or not all(_plain_key(k) for k in keys):
         raise ValueError(f"entry keys must be distinct plain file names, got {keys}")
-    path = Path(path)
-    if path.suffix == ".nc" and len(entries) == 1:
-        atomic_write(path, lambda tmp: _write_entry(entries[0], tmp, order=0, unit=unit))
-        return path
-    folder = path.with_suffix("") if path.suffix == ".nc" else path
-    _write_folder(entries, folder, unit)
-    return folder
 
 
 def _plain_key(key: str) -> bool:
     return bool(key) and not key.startswith(".") and all(c not in key for c in "/\\\0")
 
 
-def _write_entry(entry: ReportEntry, path: Path, *, order: int, unit: str | None) -> None:
+def _place(entry: ReportEntry, path: Path, order: int, unit, written: Mapping[str, Path]) -> None:
+    """The entry's file at ``path``: the one already written, moved, or written now."""
+    if entry.key in written:
+        with contextlib.suppress(OSError):  # (another file system: written again)
+            os.replace(written[entry.key], path)
+            return
+    write_entry(entry, path, order=order, unit=unit)
+
+
+def write_entry(entry: ReportEntry, path: Path, *, order: int, unit: str | None) -> None:
+    """``entry`` as one plain InferenceData file at ``path``, as :func:`save_results` writes
+    it at position ``order`` of a unit ``unit``."""
     import arviz as az
 
     attrs = {
@@ -372,7 +399,9 @@ def _write_entry(entry: ReportEntry, path: Path, *, order: int, unit: str | None
         az.InferenceData(attrs=attrs, **groups).to_netcdf(str(path), engine=_ENGINE)
 
 
-def _write_folder(entries: list[ReportEntry], folder: Path, unit: str | None) -> None:
+def _write_folder(
+    entries: list[ReportEntry], folder: Path, unit: str | None, written: Mapping[str, Path]
+) -> None:
     """The folder of ``KEY.nc`` files, built under a hidden name beside it, then renamed."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{folder.name}"
@@ -382,7 +411,7 @@ def _write_folder(entries: list[ReportEntry], folder: Path, unit: str | None) ->
         tmp.mkdir()
         for order, entry in enumerate(entries):
             file = tmp / f"{entry.key}.nc"
-            _write_entry(entry, file, order=order, unit=unit)
+            _place(entry, file, order, unit, written)
             usual_mode(file)
         if folder.is_symlink() or folder.is_file():
             os.replace(tmp, folder)

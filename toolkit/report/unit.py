@@ -23,8 +23,6 @@ into the hidden folder as the current unit, so that they too are replaced at onc
 from __future__ import annotations
 
 import os
-import secrets
-import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -41,6 +39,7 @@ from toolkit.report.files import (
 )
 from toolkit.report.render import render_report
 from toolkit.report.results import ReportEntry, results_path, save_results
+from toolkit.report.workers import ReportWorkers, new_unit
 
 #: The link, inside the hidden folder, that names the current unit.
 CURRENT = "current"
@@ -83,6 +82,7 @@ def write_unit(
     inputs: Iterable[os.PathLike | str] = (),
     force: bool = False,
     progress: Callable[[str], None] | None = None,
+    workers: ReportWorkers | None = None,
 ) -> tuple[Path, Path]:
     """Write the report and its results as one unit (see the module docstring).
 
@@ -99,6 +99,10 @@ def write_unit(
         Replace existing files that klmle did not write.
     progress : callable, optional
         Called with each entry's label once its section is drawn.
+    workers : ReportWorkers, optional
+        Where the entries' sections are being drawn and their results written (every
+        entry submitted to it, in this order): collected here, what they did not do
+        done here.
 
     Returns
     -------
@@ -112,8 +116,10 @@ def write_unit(
         nothing is then left at the final names but what was there before.
     """
     html_path, results = check_unit(html_path, len(entries), inputs=inputs, force=force)
-    unit = f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(6)}"
-    text = render_report(entries, title=title, progress=progress, meta={"klmle-unit": unit})
+    unit = workers.unit if workers is not None and workers.unit else new_unit()
+    meta = {"klmle-unit": unit}
+    if workers is None:
+        text = render_report(entries, title=title, progress=progress, meta=meta)
     staging = staging_folder(html_path)
     version = None
     try:
@@ -123,17 +129,24 @@ def write_unit(
             remove_stale(name.parent, f".{name.name}.")
         version = staging / temporary_name("u")
         version.mkdir()
+        written = {}
+        if workers is not None:
+            drawn = workers.collect(entries, progress)
+            written = workers.written(entries, unit)
+            text = render_report(entries, title=title, meta=meta, drawn=drawn)
+        save_results(list(entries), version / results.name, unit=unit, written=written)
         (version / html_path.name).write_text(text, encoding="utf-8")
-        save_results(list(entries), version / results.name, unit=unit)
         _adopt(staging, [html_path, results])
         for name in (html_path, results):
             _link(name, staging)
         _switch(staging, version)
         _unlink_other_layout(html_path, results, staging)
-    except OSError as err:
+    except BaseException as err:
         if version is not None and _target(staging) != version.name:
-            remove(version)
-        raise OutputError(f"cannot write the report {html_path}: {_reason(err)}") from None
+            remove(version)  # the unit being written, never the current one
+        if isinstance(err, OSError):
+            raise OutputError(f"cannot write the report {html_path}: {_reason(err)}") from None
+        raise
     remove_leftovers(staging)
     return html_path, results
 
