@@ -182,8 +182,9 @@ def polish(objective: Objective, x: np.ndarray, transform: np.ndarray, steps: in
 def polish_exact(
     objective: Objective, gradient: Gradient, x: np.ndarray, transform: np.ndarray, steps=12
 ):
-    """Newton steps on an exact gradient, with its central differences as the Hessian,
-    in coordinates re-whitened by that Hessian at every step.
+    """Newton steps on an exact gradient, with its Ridders-extrapolated central differences
+    as the Hessian (:func:`~toolkit.engines.numdiff.gradient_differences`), in coordinates
+    re-whitened by that Hessian at every step.
 
     Function values cannot judge steps near the optimum (see :func:`polish`), and here
     no difference of them is taken either: a step is kept while it shrinks the exact
