@@ -25,6 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 import pymc as pm
 from pymc.exceptions import SamplingError
+from pymc.logprob.utils import ParameterValueError
 from scipy.optimize import minimize
 
 from toolkit.engines.fit import Fit, certify
@@ -175,7 +176,13 @@ class FindMap:
 
         def objective(x):
             if self._logp is None:
-                return derivatives(pm.floatX(x))[:2]
+                try:
+                    return derivatives(pm.floatX(x))[:2]
+                except ParameterValueError:
+                    # The compiled model checks its parameters where pm.find_MAP's graph
+                    # has PyMC's switch to −inf (a scale whose log underflowed to 0 in a
+                    # long trial step): the same −inf, no gradient.
+                    return -np.inf, np.full(x.shape, np.nan)
             return self._logp(*arguments(pm.floatX(x))), self._dlogp(*arguments(pm.floatX(x)))
 
         def cost(x):  # pymc.tuning.starting.CostFuncWrapper, without its progress bar
