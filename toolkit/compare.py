@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 from toolkit.config import settings, settings_context
 from toolkit.divergence import entropy_estimate
@@ -19,6 +18,7 @@ from toolkit.engines.scores import opg_standard_errors, outer_product_of_scores
 from toolkit.errors import BoundaryError, DataError
 from toolkit.problem import Problem, make_problem
 from toolkit.problem.names import variable_of
+from toolkit.threads import one_blas_thread
 
 
 @dataclass(frozen=True)
@@ -201,14 +201,8 @@ def compare_problem(problem: Problem) -> Comparison:
     BLAS runs on one thread here: the engines' linear algebra is on matrices of a few
     parameters, where waking OpenBLAS's thread pool costs more than the work.
     """
-    with _blas_threads().limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         return _compare_problem(problem)
-
-
-@cache
-def _blas_threads() -> ThreadpoolController:
-    """The process's thread pools, found once (a fresh search costs milliseconds)."""
-    return ThreadpoolController()
 
 
 def _compare_problem(problem: Problem) -> Comparison:

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.threads import one_blas_thread
+
 SECTIONS = ("refit", "peers", "scaling", "user_model", "demo")
 PEER_FAMILIES = ("gamma", "weibull", "beta", "negative_binomial")
 SIZES = (10**3, 10**4, 10**5, 10**6, 10**7)
@@ -98,13 +100,6 @@ def _median_seconds(function: Callable[[], object], repeats: int) -> float:
         function()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
-
-
-def one_blas_thread():
-    """BLAS on one thread, as ``compare`` runs the engines (threads only cost at k ≤ 10)."""
-    from toolkit.compare import _blas_threads
-
-    return _blas_threads().limit(limits=1, user_api="blas")
 
 
 def _sample(name: str, n: int, seed: int = 0) -> tuple[np.ndarray, dict]:

@@ -32,10 +32,20 @@ from toolkit.engines.posterior import check_posterior, laplace_draws, nonsmooth_
 from toolkit.quiet import quiet
 from toolkit.report import diagnostics
 from toolkit.report.results import FORMAT_VERSION
+from toolkit.threads import one_blas_thread
 
 
 def comparison_to_inference_data(cmp, *, seed: int = 0, posterior: str = "laplace"):
-    """The groups described in the module docstring; ``posterior``: "laplace" or "nuts"."""
+    """The groups described in the module docstring; ``posterior``: "laplace" or "nuts".
+
+    BLAS runs on one thread meanwhile (:mod:`toolkit.threads`): the matrices are of a
+    few parameters, and the other core may be drawing the previous report section.
+    """
+    with one_blas_thread():
+        return _comparison_to_inference_data(cmp, seed, posterior)
+
+
+def _comparison_to_inference_data(cmp, seed: int, posterior: str):
     import arviz as az
 
     check_posterior(posterior)

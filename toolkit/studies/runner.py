@@ -21,16 +21,15 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import ThreadpoolController
 
 from toolkit.quiet import quiet
 from toolkit.studies.seeds import task_rng
 from toolkit.studies.store import Store, normalise
+from toolkit.threads import one_blas_thread
 
 #: progress(finished tasks, all tasks), called at the start and after every task.
 Progress = Callable[[int, int], None]
@@ -90,22 +89,13 @@ def grid(sizes: Sequence[int], reps: int) -> tuple[Task, ...]:
 
 def run_task(job: Job, task: Task) -> tuple[tuple[int, int], Rows]:
     """One task's rows, as JSON gives them back; a fit that raises gives rows with its status."""
-    with _ONE_AT_A_TIME, _one_blas_thread(), quiet():
+    with _ONE_AT_A_TIME, one_blas_thread(), quiet():
         rng = task_rng(job.seed, job.study, job.family, task.n, task.rep)
         try:
             rows = job.work(job.context, task, rng)
         except Exception as err:  # a failed fit is a row, never a crashed study
             rows = job.failed(job.context, task, f"failed: {type(err).__name__}: {err}")
     return task.key, normalise(rows)
-
-
-@cache
-def _threadpools() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    return _threadpools().limit(limits=1, user_api="blas")
 
 
 def execute(
