@@ -555,7 +555,10 @@ def _cluster(problem: Problem, candidates, se: np.ndarray, tolerance: float) -> 
 
 def _optima(problem: Problem, points: list[_Point]) -> pd.DataFrame:
     """The maximisers as a table: one row each, parameters, log-likelihood, engines."""
-    table = pd.DataFrame([p.theta for p in points], columns=list(problem.names))
-    table["loglik"] = [p.loglik for p in points]
-    table["engines"] = [", ".join(p.engines) for p in points]
-    return table
+    thetas = np.array([p.theta for p in points], dtype=float).reshape(
+        len(points), len(problem.names)
+    )
+    columns = {name: thetas[:, i] for i, name in enumerate(problem.names)}
+    columns["loglik"] = np.array([p.loglik for p in points], dtype=float)
+    columns["engines"] = [", ".join(p.engines) for p in points]
+    return pd.DataFrame(columns)

@@ -111,7 +111,7 @@ def coordinates(problem: Problem) -> Coordinates:
 def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     """Minimise the KL from every start; the best end point, certified."""
     coords = coordinates(problem)
-    objective = _inf_where_undefined(coords.objective)
+    objective = _remembered(_inf_where_undefined(coords.objective))
     gradient = coords.gradient
     nonsmooth = [
         i for v in {variable_of(p) for p in problem.nonsmooth} for i in coords.coordinates[v]
@@ -169,6 +169,22 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     }
     estimates = dict(zip(problem.names, theta.tolist(), strict=True))
     return Fit(NAME, estimates, certificate, problem.density, details)
+
+
+def _remembered(objective):
+    """``objective`` evaluated once per point (bit for bit the same u): the walk's
+    whitening, its polish and the certificate revisit some points (one evaluation in
+    eight for the catalog's families), and each value is a sum over every atom."""
+    values: dict[bytes, float] = {}
+
+    def remembered(u):
+        key = np.asarray(u, dtype=float).tobytes()
+        value = values.get(key)
+        if value is None:
+            value = values[key] = objective(u)
+        return value
+
+    return remembered
 
 
 def _inf_where_undefined(objective):
@@ -282,6 +298,9 @@ def _restricted_gradient(gradient, u: np.ndarray, keep: list[int]):
 
 
 def _restricted(objective, u: np.ndarray, keep: list[int]):
+    if list(keep) == list(range(u.size)):  # nothing fixed: no copy per evaluation
+        return objective
+
     def restricted(sub):
         full = u.copy()
         full[keep] = sub

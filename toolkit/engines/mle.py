@@ -44,7 +44,7 @@ def maximise(problem: Problem, derivatives: Derivatives, engine: str, fits) -> F
     """
     compiled = problem.pymc
     n = problem.n
-    objective = per_observation(derivatives, n)
+    objective = _remembered(per_observation(derivatives, n))
     nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
     smooth = [i for i in range(compiled.size) if i not in nonsmooth]
     t0 = time.perf_counter()
@@ -114,6 +114,23 @@ def per_observation(derivatives: Derivatives, n: int) -> Derivatives:
     return objective
 
 
+def _remembered(objective: Derivatives, size: int = 4) -> Derivatives:
+    """``objective`` that returns its answer again for any of the last ``size`` points
+    (bit for bit the same z): a Newton round starts where the last one ended, and the
+    best run's end point is evaluated again for its certificate."""
+    answers: dict[bytes, tuple] = {}
+
+    def remembered(z):
+        key = np.asarray(z, dtype=float).tobytes()
+        if key not in answers:
+            if len(answers) >= size:
+                del answers[next(iter(answers))]
+            answers[key] = objective(z)
+        return answers[key]
+
+    return remembered
+
+
 def _run(objective, z0: np.ndarray, smooth: list[int], nonsmooth: list[int]) -> Run:
     """Scaled Newton on the smooth coordinates, Brent on the others, in alternation."""
     z, iterations, evaluations, status, converged = np.array(z0), 0, 0, "", False
@@ -166,6 +183,8 @@ def scaled_newton(objective, x0: np.ndarray, rounds: int = 3):
 
 def _restricted(objective, z: np.ndarray, keep: list[int]):
     """``objective`` as a function of the coordinates ``keep`` only, the rest fixed at ``z``."""
+    if list(keep) == list(range(z.size)):  # nothing fixed: no copies per evaluation
+        return objective
 
     def restricted(sub):
         full = z.copy()

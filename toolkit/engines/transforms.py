@@ -83,6 +83,7 @@ class Parametrisation:
             self._slices[name] = slice(offset, offset + width)
             offset += width
         self.size = offset
+        self._elementwise = _elementwise(self.domains, self._slices, self.size)
 
     def indices(self, params) -> list[int]:
         """Positions in the free vector of the named parameters."""
@@ -127,6 +128,8 @@ class Parametrisation:
 
     def to_flat(self, z: np.ndarray) -> np.ndarray:
         """The free vector as flat natural values, in the variables' order."""
+        if self._elementwise is not None:  # the kl engine's walk calls this per evaluation
+            return self._elementwise(z)
         parts = [np.ravel(to_natural(d, z[self._slices[n]])) for n, d in self.domains.items()]
         return np.concatenate(parts) if parts else np.zeros(0)
 
@@ -143,3 +146,30 @@ class Parametrisation:
         """The free vector of zeros: mean 0, scale 1, probability ½, uniform simplex,
         ordered 0, 1, 2, ..., identity Cholesky factor."""
         return np.zeros(self.size)
+
+
+_ELEMENTWISE = {"real": None, "positive": np.exp, "unit": expit}
+
+
+def _elementwise(domains: dict[str, str], slices: dict[str, slice], size: int):
+    """``to_flat`` in one or two whole-array calls where every domain maps entry by entry
+    (real, positive, unit): the same values as the per-variable path, without its
+    per-variable Python (a few microseconds an evaluation of the kl engine's objective).
+    None for any other domain."""
+    if not domains or not set(domains.values()) <= set(_ELEMENTWISE):
+        return None
+    groups: dict[str, list[int]] = {}
+    for name, domain in domains.items():
+        groups.setdefault(domain, []).extend(range(size)[slices[name]])
+    if len(groups) == 1:
+        (function,) = (_ELEMENTWISE[domain] for domain in groups)
+        return (lambda z: np.array(z, dtype=float)) if function is None else function
+    moved = [(np.array(i), _ELEMENTWISE[d]) for d, i in groups.items() if _ELEMENTWISE[d]]
+
+    def to_flat(z: np.ndarray) -> np.ndarray:
+        out = np.array(z, dtype=float)
+        for positions, function in moved:
+            out[positions] = function(out[positions])
+        return out
+
+    return to_flat

@@ -17,6 +17,7 @@ measured afresh (:func:`measure`).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -500,4 +501,4 @@ class _Counted:
     def __call__(self, x: np.ndarray) -> float:
         self.calls += 1
         value = float(self.objective(x))
-        return value if np.isfinite(value) else np.inf
+        return value if math.isfinite(value) else np.inf

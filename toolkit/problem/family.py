@@ -20,7 +20,7 @@ from toolkit.config import settings
 from toolkit.divergence import entropy_estimate, row_atoms
 from toolkit.problem import cache, validation
 from toolkit.problem.compiled import CompiledModel
-from toolkit.problem.names import flat_names, flatten, unflatten, variable_of
+from toolkit.problem.names import flat_names, flatten, unflatten, unflattener, variable_of
 from toolkit.problem.problem import Problem
 
 #: Compiled models by (family, structural options).
@@ -34,9 +34,10 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
     atoms = row_atoms(x)
     distinct = x[atoms.index]
     values = distinct.astype(np.int64) if family.discrete else distinct
+    params = unflattener(shapes)
 
     def logq(theta: np.ndarray) -> np.ndarray:
-        return family.logpdf(distinct, unflatten(theta, shapes), resolved)
+        return family.logpdf(distinct, params(theta), resolved)
 
     def natural(params: dict) -> np.ndarray:
         return flatten(params, shapes)
@@ -61,7 +62,7 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
             pseudo = True
 
         def mean_logq(theta: np.ndarray) -> float:
-            return family.statistics.mean_logpdf(stats, unflatten(theta, shapes), resolved)
+            return family.statistics.mean_logpdf(stats, params(theta), resolved)
 
     names = flat_names(shapes)
     # The sorted sample, rebuilt from the atoms (sorted once already) for the entropy.

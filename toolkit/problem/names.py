@@ -6,7 +6,7 @@ in order as ``beta[0]``, ``beta[1]``, ... (a matrix in row-major order).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,22 @@ def unflatten(theta: np.ndarray, shapes: Shapes) -> dict[str, Any]:
     if offset != theta.size:
         raise ValueError(f"{theta.size} values for variables of {offset} values in all")
     return out
+
+
+def unflattener(shapes: Shapes) -> Callable[[np.ndarray], dict[str, Any]]:
+    """``theta -> unflatten(theta, shapes)``; one ``zip`` when every variable is a scalar
+    (the kl engine's objective unflattens at each of its hundreds of evaluations)."""
+    if any(shapes.values()):
+        return lambda theta: unflatten(theta, shapes)
+    names = tuple(shapes)
+
+    def scalars(theta: np.ndarray) -> dict[str, Any]:
+        values = np.asarray(theta, dtype=float).ravel().tolist()
+        if len(values) != len(names):
+            raise ValueError(f"{len(values)} values for variables of {len(names)} values in all")
+        return dict(zip(names, values, strict=True))
+
+    return scalars
 
 
 def flatten(params: Mapping[str, Any], shapes: Shapes) -> np.ndarray:
