@@ -165,10 +165,25 @@ class _Pickler(pickle.Pickler):
 
 
 def _with_c_code(cls, state: dict):
-    """An ``ExternalCOp`` of ``cls`` with attributes ``state`` and its C code loaded."""
+    """An ``ExternalCOp`` of ``cls`` with attributes ``state`` and its C code loaded.
+
+    The code is read and split once per process for each class and set of files
+    (PyTensor's ``load_c_code``), and copied to every later op of that kind: a demo's
+    kept functions hold hundreds of such ops, and reading their files again each time
+    was seconds of a warm run.
+    """
     op = _rebuilt(cls, {**state, "func_codes": [], "code_sections": {}})
-    op.load_c_code(op.func_files)
+    key = (cls, tuple(str(f) for f in op.func_files))
+    if key not in _C_CODE:
+        op.load_c_code(op.func_files)
+        _C_CODE[key] = (tuple(op.func_codes), dict(op.code_sections))
+    codes, sections = _C_CODE[key]
+    op.func_codes, op.code_sections = list(codes), dict(sections)
     return op
+
+
+#: (ExternalCOp class, its C files) -> the code ``load_c_code`` read and split.
+_C_CODE: dict[tuple, tuple[tuple[str, ...], dict[str, str]]] = {}
 
 
 def _rebuilt(cls, state: dict):

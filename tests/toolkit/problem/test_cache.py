@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
@@ -240,3 +241,31 @@ def test_the_digest_tells_structures_apart():
     # another error distribution, another number of rows: other structures
     assert digest != structure._digest(structure._lifted(decay(y, x, error="Laplace"))[0])
     assert digest != structure._digest(structure._lifted(decay(y[:-1], x[:-1]))[0])
+
+
+def test_restored_c_ops_read_their_code_once_and_hold_what_pytensor_reads(monkeypatch):
+    # DimShuffle is an ExternalCOp: PyTensor reads its C source from files. Restored
+    # ops share one reading per process, and hold the same code as a fresh op.
+    from pytensor.tensor.elemwise import DimShuffle
+
+    monkeypatch.setattr(cache, "_C_CODE", {})
+    reads = {"n": 0}
+    load = DimShuffle.load_c_code
+
+    def counted(self, files):
+        reads["n"] += 1
+        return load(self, files)
+
+    monkeypatch.setattr(DimShuffle, "load_c_code", counted)
+    fresh = [DimShuffle(input_ndim=2, new_order=order) for order in ((1, 0), (0, "x", 1))]
+    reads["n"] = 0
+    restored = []
+    for op in fresh:
+        cls, (kind, state) = cache._Pickler(io.BytesIO(), {}).reducer_override(op)[:2]
+        assert cls is cache._with_c_code
+        restored.append(cls(kind, state))
+    assert reads["n"] == 1
+    for old, new in zip(fresh, restored, strict=True):
+        assert new == old and new.new_order == old.new_order
+        assert new.func_codes == old.func_codes and new.code_sections == old.code_sections
+    assert restored[0].func_codes is not restored[1].func_codes  # each op its own list
