@@ -3,7 +3,7 @@
 Every import in ``toolkit/`` is read from source, those inside functions included
 (typing-only imports under ``TYPE_CHECKING`` excepted). DESIGN.md's layers, lowest
 first: divergence, problem, engines, compare, studies, report, cli; ``config``,
-``errors`` and ``quiet`` sit below them all. The one upward import allowed is
+``errors``, ``quiet`` and ``threads`` sit below them all. The one upward import allowed is
 ``compare`` -> ``report`` for ``Comparison``'s convenience methods, which cannot
 form a cycle because ``report`` imports neither ``compare`` nor ``studies`` (the study
 sections draw from the studies' frames, which carry what they need).
@@ -22,6 +22,7 @@ LAYERS = {
     "config": 0,
     "errors": 0,
     "quiet": 0,
+    "threads": 0,
     "divergence": 1,
     "problem": 2,
     "engines": 3,
@@ -123,6 +124,7 @@ def test_studies_sit_between_compare_and_report():
         "config",
         "errors",
         "quiet",
+        "threads",
         "divergence",
         "problem",
         "engines",
@@ -131,7 +133,7 @@ def test_studies_sit_between_compare_and_report():
     }
     for module in studies:
         assert {_part(d) for d in graph[module]} <= allowed, module
-    below = {"config", "errors", "quiet", "divergence", "problem", "engines", "compare"}
+    below = {"config", "errors", "quiet", "threads", "divergence", "problem", "engines", "compare"}
     for module, deps in graph.items():
         if _part(module) in below:
             assert not {d for d in deps if _part(d) == "studies"}, module
