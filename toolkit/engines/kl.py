@@ -32,7 +32,7 @@ import numpy as np
 
 from toolkit.engines import whitened
 from toolkit.engines.fit import Fit, certify
-from toolkit.engines.mle import diverging_variables
+from toolkit.engines.mle import diverging_variables, remembered
 from toolkit.engines.nonsmooth import line_search_coordinates, outside_argmax_set
 from toolkit.engines.starts import Run, best_run, distinct_optima, starting_points
 from toolkit.engines.transforms import Parametrisation
@@ -111,7 +111,7 @@ def coordinates(problem: Problem) -> Coordinates:
 def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     """Minimise the KL from every start; the best end point, certified."""
     coords = coordinates(problem)
-    objective = _remembered(_inf_where_undefined(coords.objective))
+    objective = remembered(_inf_where_undefined(coords.objective))
     gradient = coords.gradient
     nonsmooth = [
         i for v in {variable_of(p) for p in problem.nonsmooth} for i in coords.coordinates[v]
@@ -169,22 +169,6 @@ def fit(problem: Problem, fits: Mapping[str, Fit]) -> Fit:
     }
     estimates = dict(zip(problem.names, theta.tolist(), strict=True))
     return Fit(NAME, estimates, certificate, problem.density, details)
-
-
-def _remembered(objective):
-    """``objective`` evaluated once per point (bit for bit the same u): the walk's
-    whitening, its polish and the certificate revisit some points (one evaluation in
-    eight for the catalog's families), and each value is a sum over every atom."""
-    values: dict[bytes, float] = {}
-
-    def remembered(u):
-        key = np.asarray(u, dtype=float).tobytes()
-        value = values.get(key)
-        if value is None:
-            value = values[key] = objective(u)
-        return value
-
-    return remembered
 
 
 def _inf_where_undefined(objective):

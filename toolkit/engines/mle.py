@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 from pymc.logprob.utils import ParameterValueError
@@ -44,7 +45,7 @@ def maximise(problem: Problem, derivatives: Derivatives, engine: str, fits) -> F
     """
     compiled = problem.pymc
     n = problem.n
-    objective = _remembered(per_observation(derivatives, n))
+    objective = remembered(per_observation(derivatives, n), size=4)
     nonsmooth = compiled.indices({variable_of(p) for p in problem.nonsmooth})
     smooth = [i for i in range(compiled.size) if i not in nonsmooth]
     t0 = time.perf_counter()
@@ -114,16 +115,18 @@ def per_observation(derivatives: Derivatives, n: int) -> Derivatives:
     return objective
 
 
-def _remembered(objective: Derivatives, size: int = 4) -> Derivatives:
-    """``objective`` that returns its answer again for any of the last ``size`` points
-    (bit for bit the same z): a Newton round starts where the last one ended, and the
-    best run's end point is evaluated again for its certificate."""
-    answers: dict[bytes, tuple] = {}
+def remembered(objective, size: int | None = None):
+    """``objective`` that returns its answer again at a point it has seen (bit for bit
+    the same z): any point, or any of the last ``size``. The mle engine keeps four (a
+    Newton round starts where the last one ended, and the best run's end point is
+    evaluated again for its certificate); the kl engine keeps every point (its walk's
+    whitening, its polish and its certificate revisit one point in eight)."""
+    answers: dict[bytes, Any] = {}
 
     def remembered(z):
         key = np.asarray(z, dtype=float).tobytes()
         if key not in answers:
-            if len(answers) >= size:
+            if size is not None and len(answers) >= size:
                 del answers[next(iter(answers))]
             answers[key] = objective(z)
         return answers[key]

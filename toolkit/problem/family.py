@@ -20,7 +20,7 @@ from toolkit.config import settings
 from toolkit.divergence import entropy_estimate, row_atoms
 from toolkit.problem import cache, validation
 from toolkit.problem.compiled import CompiledModel
-from toolkit.problem.names import flat_names, flatten, unflatten, unflattener, variable_of
+from toolkit.problem.names import flat_names, flatten, unflattener, variable_of
 from toolkit.problem.problem import Problem
 
 #: Compiled models by (family, structural options).
@@ -34,21 +34,21 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
     atoms = row_atoms(x)
     distinct = x[atoms.index]
     values = distinct.astype(np.int64) if family.discrete else distinct
-    params = unflattener(shapes)
+    variables = unflattener(shapes)
 
     def logq(theta: np.ndarray) -> np.ndarray:
-        return family.logpdf(distinct, params(theta), resolved)
+        return family.logpdf(distinct, variables(theta), resolved)
 
     def natural(params: dict) -> np.ndarray:
         return flatten(params, shapes)
 
     def at(values: np.ndarray, theta: np.ndarray) -> np.ndarray:
-        return family.logpdf(values, unflatten(theta, shapes), resolved)
+        return family.logpdf(values, variables(theta), resolved)
 
     def frozen(theta: np.ndarray):
         from scipy import stats
 
-        arguments = family.to_scipy(unflatten(theta, shapes), resolved)
+        arguments = family.to_scipy(variables(theta), resolved)
         return getattr(stats, family.scipy_dist)(**arguments)
 
     mean_logq = None
@@ -62,7 +62,7 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
             pseudo = True
 
         def mean_logq(theta: np.ndarray) -> float:
-            return family.statistics.mean_logpdf(stats, params(theta), resolved)
+            return family.statistics.mean_logpdf(stats, variables(theta), resolved)
 
     names = flat_names(shapes)
     # The sorted sample, rebuilt from the atoms (sorted once already) for the entropy.
@@ -103,7 +103,7 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
         peer_fit=(lambda: natural(family.scipy_fit(x, resolved))) if family.scipy_fit else None,
         argmax_sets=family.argmax_set(x, resolved) if family.argmax_set else {},
         nonsmooth=tuple(n for n in names if variable_of(n) in family.nonsmooth),
-        degenerate=(lambda theta: family.degenerate_fit(x, unflatten(theta, shapes), resolved))
+        degenerate=(lambda theta: family.degenerate_fit(x, variables(theta), resolved))
         if family.degenerate_fit
         else None,
         k_free=len(names) - sum(d == "simplex" for d in family.domains.values()),
