@@ -10,6 +10,7 @@ import pytest
 from pytensor.compile.function.types import FunctionMaker
 
 import toolkit
+from models import families
 from tests.toolkit.model_references import MISRA1A_X, MISRA1A_Y
 from toolkit.problem import make_problem
 from toolkit.problem.structure import compiled_for
@@ -117,19 +118,26 @@ def _pm_find_map(problem):
     return np.concatenate([np.ravel(point[name]) for name in problem.shapes])
 
 
-@pytest.mark.parametrize(
-    "name, data",
-    [
-        ("normal", np.random.default_rng(1).normal(3.0, 2.0, 300)),
-        ("gamma", np.random.default_rng(2).gamma(2.0, 1.5, 300)),
-        ("categorical", np.random.default_rng(3).integers(0, 4, 300)),
-    ],
-)
-def test_find_map_column_is_pm_find_map(name, data):
-    problem = make_problem(name, data)
-    cmp = toolkit.compare(name, data)
+@pytest.mark.parametrize("name", list(families()))
+def test_find_map_column_is_pm_find_map(name):
+    """Every catalog and regression family, on its demo data: the replayed find_map is
+    plain pm.find_MAP's point (rtol: L-BFGS-B's converged end, reached through values that
+    agree to rounding)."""
+    data, options = _demo_data(name, 300, seed=1)
+    problem = make_problem(name, data, **options)
+    cmp = toolkit.compare(name, data, **options)
     expected = _pm_find_map(problem)
     np.testing.assert_allclose(cmp.estimates["find_map"].to_numpy(), expected, rtol=1e-10)
+
+
+def _demo_data(name, n, seed):
+    """A family's demo data of ``n`` rows and its compare options (as ``klmle demo``'s)."""
+    from models.demo import demo_datasets
+
+    for family, data, options in demo_datasets(n=n, seed=seed):
+        if family == name:
+            return data, options
+    raise KeyError(name)
 
 
 def test_find_map_column_is_pm_find_map_on_user_models():
@@ -153,28 +161,33 @@ def prior_model(y):
     return model
 
 
-@pytest.mark.parametrize("build", [misra1a, prior_model])
-def test_find_map_on_a_users_model_uses_its_derivatives(build, rng):
-    """pm.find_MAP's objective and gradient are the compiled derivative function's first
-    two outputs (to rounding: other graphs, the same terms), so none are compiled for it."""
-    y = MISRA1A_Y if build is misra1a else rng.normal(1.0, 1.5, 40)
-    model = build(y)
-    problem = make_problem(model)
+@pytest.mark.parametrize("build", [misra1a, prior_model, "gamma", "categorical"])
+def test_find_map_objective_is_the_compiled_models_own(build, rng, compilations):
+    """pm.find_MAP's objective and gradient (the model's log-probability without Jacobian,
+    every term) are read from the compiled derivative function, with the model's other
+    terms (flat priors' zeros, a Dirichlet's constant) beside the likelihood: to rounding
+    the values of pm.find_MAP's own graphs, and no function compiled for find_map."""
+    if isinstance(build, str):  # a catalog family: its model, with the sample's atoms
+        data, options = _demo_data(build, 200, seed=2)
+        problem = make_problem(build, data, **options)
+        cmp = toolkit.compare(build, data, **options)
+    else:
+        model = build(MISRA1A_Y if build is misra1a else rng.normal(1.0, 1.5, 40))
+        problem = make_problem(model)
+        cmp = toolkit.compare(model)
     compiled = problem.pymc
-    toolkit.compare(model)
-    assert compiled._lazy["find_map"]._logp is None
-    derivatives = (
-        compiled.posterior_derivatives if problem.has_priors else compiled.loglik_derivatives
-    )
+    model = compiled.model
+    before = compilations["n"]
     logp, dlogp = model.compile_logp(jacobian=False), model.compile_dlogp(jacobian=False)
+    assert compilations["n"] == before + 2  # pm.find_MAP's two; compare compiled neither
     for _ in range(5):
         z = compiled.initial_z + rng.normal(0.0, 0.1, compiled.size)
         point, offset = {}, 0
         for name, value in compiled.point.items():
             point[name] = z[offset : offset + value.size].reshape(value.shape)
             offset += value.size
-        value, grad, _ = derivatives(z)
-        # rtol: float64 rounding of sums over 14 to 40 rows
+        value, grad = compiled.model_logp(z, priors=problem.has_priors)
+        # rtol: float64 rounding of sums over 14 to 200 rows, added in another order
         assert value == pytest.approx(float(logp(point)), rel=1e-13)
         np.testing.assert_allclose(grad, dlogp(point), rtol=1e-11, atol=1e-12 * np.abs(grad).max())
 

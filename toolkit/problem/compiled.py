@@ -71,20 +71,34 @@ class CompiledModel:
 
     def loglik_derivatives(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Data log-likelihood (no priors, no Jacobian), gradient and Hessian at ``z``."""
-        function = self.lazy(
-            "loglik", lambda: _compile_derivatives(self.model, self.point, self.likelihood)
-        )
-        value, grad, hess = function(np.asarray(z, dtype=float))
+        value, grad, hess, _, _ = self._derivatives(priors=False)(np.asarray(z, dtype=float))
         return float(value), np.asarray(grad), np.asarray(hess)
 
     def posterior_derivatives(self, z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log-posterior with the model's priors (no Jacobian), gradient and Hessian."""
-        variables = self.model.free_RVs + self.likelihood
-        function = self.lazy(
-            "posterior", lambda: _compile_derivatives(self.model, self.point, variables)
-        )
-        value, grad, hess = function(np.asarray(z, dtype=float))
+        value, grad, hess, _, _ = self._derivatives(priors=True)(np.asarray(z, dtype=float))
         return float(value), np.asarray(grad), np.asarray(hess)
+
+    def model_logp(self, z: np.ndarray, *, priors: bool) -> tuple[float, np.ndarray]:
+        """The model's log-probability without Jacobian, every term, and its gradient at ``z``.
+
+        ``pm.find_MAP``'s objective (``model.compile_logp(jacobian=False)``), read from the
+        derivative function of the log-likelihood (``priors=False``) or of the log-posterior:
+        its value plus the model's other terms (flat priors' zeros, a potential that is not
+        data), which that function computes beside it, so no other graph is compiled.
+        """
+        value, grad, _, rest, rest_grad = self._derivatives(priors)(np.asarray(z, dtype=float))
+        return float(value) + float(rest), np.asarray(grad) + np.asarray(rest_grad)
+
+    def _derivatives(self, priors: bool):
+        if priors:
+            variables = self.model.free_RVs + self.likelihood
+            return self.lazy(
+                "posterior", lambda: _compile_derivatives(self.model, self.point, variables)
+            )
+        return self.lazy(
+            "loglik", lambda: _compile_derivatives(self.model, self.point, self.likelihood)
+        )
 
     def natural(self, z: np.ndarray) -> np.ndarray:
         """The flat natural-space parameters at ``z``."""
@@ -268,18 +282,26 @@ def _on_vector(point, outputs, value_vars):
 
 
 def _compile_derivatives(model, point, variables):
-    """z -> (logp of ``variables``, gradient, Hessian), compiled to C: called at every step.
+    """z -> (logp of ``variables``, gradient, Hessian, logp of the model's other terms, its
+    gradient), compiled to C: called at every step.
 
     The Hessian is the vectorised Jacobian of the gradient rather than a Scan over its
-    entries: the same numbers, cheaper to compile and to call.
+    entries: the same numbers, cheaper to compile and to call. The other terms are those
+    of ``model.logp()`` not in ``variables`` (flat priors, whose log-probability is a
+    constant, and potentials that are not the data's): with them the function also gives
+    ``pm.find_MAP``'s objective (:meth:`CompiledModel.model_logp`).
     """
     import pytensor
+    import pytensor.tensor as pt
 
     logp = model.logp(vars=variables, jacobian=False)
-    (logp,), z = _on_vector(point, [logp], model.value_vars)
+    others = [t for t in model.basic_RVs + model.potentials if t not in variables]
+    rest = model.logp(vars=others, jacobian=False) if others else pt.constant(0.0)
+    (logp, rest), z = _on_vector(point, [logp, pt.as_tensor(rest)], model.value_vars)
     grad = pytensor.gradient.grad(logp, z)
     hess = pytensor.gradient.jacobian(grad, z, vectorize=True)
-    return _function([z], [logp, grad, hess])
+    rest_grad = pytensor.gradient.grad(rest, z, disconnected_inputs="ignore")
+    return _function([z], [logp, grad, hess, rest, rest_grad])
 
 
 def _compile_natural(model, point, mode, *, jacobian: bool = False):
