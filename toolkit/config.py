@@ -124,6 +124,13 @@ SETTINGS: dict[str, Setting] = {
         "sample as one or two pseudo-atoms with the same weighted statistics (the same "
         "log-likelihood, by algebra) instead of every distinct value",
     ),
+    "compile_after": Setting(
+        1000,
+        _count,
+        "calls of a model's compiled function in a process after which it is compiled to C; "
+        "before that it runs on PyTensor's Python implementation, which costs nothing to "
+        "compile (toolkit.problem.tiers); 0: C from the first call",
+    ),
     "function_cache": Setting(
         True,
         _flag,

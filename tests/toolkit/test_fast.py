@@ -4,15 +4,19 @@ sufficient statistics equal to the raw data, and the ``find_map`` column equal t
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import pymc as pm
+import pytensor
 import pytest
 from pytensor.compile.function.types import FunctionMaker
 
 import toolkit
 from models import families
 from tests.toolkit.model_references import MISRA1A_X, MISRA1A_Y
-from toolkit.problem import make_problem
+from toolkit.config import settings_context
+from toolkit.problem import make_problem, structure, tiers
 from toolkit.problem.structure import compiled_for
 
 
@@ -30,18 +34,27 @@ def compilations(monkeypatch):
     return count
 
 
-@pytest.fixture
-def compilations_to_c(monkeypatch):
-    """Count PyTensor functions linked with C code (by the linker each is made with)."""
-    count = {"c": 0}
-    create = FunctionMaker.create
+#: Each tier of a model's functions (toolkit.problem.tiers), as ``compile_after``: PyTensor's
+#: Python implementation for every call, or C from the first.
+TIERS = {"python": 2**62, "c": 0}
 
-    def counted(self, *args, **kwargs):
-        count["c"] += bool(getattr(self.linker, "c_thunks", False))
-        return create(self, *args, **kwargs)
 
-    monkeypatch.setattr(FunctionMaker, "create", counted)
-    return count
+@pytest.fixture(params=list(TIERS))
+def tier(request):
+    """Every function of every model on one tier for the test."""
+    with settings_context(compile_after=TIERS[request.param]):
+        yield request.param
+
+
+@contextmanager
+def pymc_on(tier: str):
+    """PyMC's own compiled functions (``pm.find_MAP``'s, ``model.compile_logp``) on the
+    same PyTensor implementation as klmle's functions on ``tier``."""
+    if tier == "c":
+        yield
+        return
+    with pytensor.config.change_flags(mode=tiers.python_mode()):
+        yield
 
 
 def misra1a(y, x=MISRA1A_X, start=(500.0, 1e-4)):
@@ -64,7 +77,13 @@ def saturating(y, x=MISRA1A_X, start=(500.0, 1e-4)):
     return model
 
 
-def test_second_model_of_the_same_structure_compiles_nothing(compilations):
+def test_second_model_of_the_same_structure_compiles_nothing(compilations, tier, monkeypatch):
+    monkeypatch.setattr(structure, "_TEMPLATES", {})  # compiled here, whatever ran before
+    with settings_context(function_cache=False):
+        _second_model_compiles_nothing(compilations)
+
+
+def _second_model_compiles_nothing(compilations):
     toolkit.compare(saturating(MISRA1A_Y))
     first = compilations["n"]
     assert first > 0  # this structure is compiled here, whatever ran before
@@ -108,25 +127,26 @@ def test_second_catalog_fit_compiles_nothing(compilations):
     assert compilations["n"] == first
 
 
-def _pm_find_map(problem):
+def _pm_find_map(problem, tier):
     """Plain ``pm.find_MAP`` on the problem's model with its data, from its start."""
     compiled = problem.pymc
     start = problem.unflatten(problem.start) if problem.start is not None else None
     if not start:
         start = {k: np.asarray(v) for k, v in compiled.initvals.items()} or None
-    point = pm.find_MAP(start=start, model=compiled.model, progressbar=False)
+    with pymc_on(tier):
+        point = pm.find_MAP(start=start, model=compiled.model, progressbar=False)
     return np.concatenate([np.ravel(point[name]) for name in problem.shapes])
 
 
 @pytest.mark.parametrize("name", list(families()))
-def test_find_map_column_is_pm_find_map(name):
-    """Every catalog and regression family, on its demo data: the replayed find_map is
-    plain pm.find_MAP's point (rtol: L-BFGS-B's converged end, reached through values that
-    agree to rounding)."""
+def test_find_map_column_is_pm_find_map(name, tier):
+    """Every catalog and regression family, on its demo data, on each tier: the replayed
+    find_map is plain pm.find_MAP's point on the same PyTensor implementation (rtol:
+    L-BFGS-B's converged end, reached through values that agree to rounding)."""
     data, options = _demo_data(name, 300, seed=1)
     problem = make_problem(name, data, **options)
     cmp = toolkit.compare(name, data, **options)
-    expected = _pm_find_map(problem)
+    expected = _pm_find_map(problem, tier)
     np.testing.assert_allclose(cmp.estimates["find_map"].to_numpy(), expected, rtol=1e-10)
 
 
@@ -140,14 +160,15 @@ def _demo_data(name, n, seed):
     raise KeyError(name)
 
 
-def test_find_map_column_is_pm_find_map_on_user_models():
+def test_find_map_column_is_pm_find_map_on_user_models(tier):
     with pm.Model() as prior_model:  # proper priors: find_map is the MAP
         mu = pm.Normal("mu", 0.0, 1.0)
         sigma = pm.HalfNormal("sigma", 2.0)
         pm.Normal("y", mu, sigma, observed=np.random.default_rng(4).normal(1.0, 1.5, 40))
     for model in (prior_model, misra1a(MISRA1A_Y), misra1a(MISRA1A_Y * 0.9)):
         cmp = toolkit.compare(model)
-        point = pm.find_MAP(model=model, progressbar=False)
+        with pymc_on(tier):
+            point = pm.find_MAP(model=model, progressbar=False)
         expected = np.array([float(point[name]) for name in cmp.estimates.index])
         np.testing.assert_allclose(cmp.estimates["find_map"].to_numpy(), expected, rtol=1e-10)
 
@@ -162,7 +183,7 @@ def prior_model(y):
 
 
 @pytest.mark.parametrize("build", [misra1a, prior_model, "gamma", "categorical"])
-def test_find_map_objective_is_the_compiled_models_own(build, rng, compilations):
+def test_find_map_objective_is_the_compiled_models_own(build, rng, compilations, tier):
     """pm.find_MAP's objective and gradient (the model's log-probability without Jacobian,
     every term) are read from the compiled derivative function, with the model's other
     terms (flat priors' zeros, a Dirichlet's constant) beside the likelihood: to rounding
@@ -170,15 +191,16 @@ def test_find_map_objective_is_the_compiled_models_own(build, rng, compilations)
     if isinstance(build, str):  # a catalog family: its model, with the sample's atoms
         data, options = _demo_data(build, 200, seed=2)
         problem = make_problem(build, data, **options)
-        cmp = toolkit.compare(build, data, **options)
+        toolkit.compare(build, data, **options)
     else:
         model = build(MISRA1A_Y if build is misra1a else rng.normal(1.0, 1.5, 40))
         problem = make_problem(model)
-        cmp = toolkit.compare(model)
+        toolkit.compare(model)
     compiled = problem.pymc
     model = compiled.model
     before = compilations["n"]
-    logp, dlogp = model.compile_logp(jacobian=False), model.compile_dlogp(jacobian=False)
+    with pymc_on(tier):
+        logp, dlogp = model.compile_logp(jacobian=False), model.compile_dlogp(jacobian=False)
     assert compilations["n"] == before + 2  # pm.find_MAP's two; compare compiled neither
     for _ in range(5):
         z = compiled.initial_z + rng.normal(0.0, 0.1, compiled.size)
@@ -192,20 +214,41 @@ def test_find_map_objective_is_the_compiled_models_own(build, rng, compilations)
         np.testing.assert_allclose(grad, dlogp(point), rtol=1e-11, atol=1e-12 * np.abs(grad).max())
 
 
-def test_a_users_model_compiles_three_functions_to_c(compilations_to_c, monkeypatch):
-    """Cold, a flat-prior user's model compiles three functions to C (the row log-density,
-    the kl engine's atom-weighted sum of it with its gradient, and the log-likelihood's
-    derivatives); the others run without C. A model with priors adds the log-posterior's
-    derivatives."""
-    from toolkit.config import settings_context
-    from toolkit.problem import structure
+def _linked_to_c(kept) -> bool:
+    """Does a compiled model's function (or the object holding it) run C code?"""
+    if hasattr(kept, "maker"):
+        return bool(getattr(kept.maker.linker, "c_thunks", False))
+    if isinstance(kept, tuple):
+        return any(_linked_to_c(part) for part in kept)
+    return hasattr(kept, "function") and _linked_to_c(kept.function)
 
-    monkeypatch.setattr(structure, "_TEMPLATES", {})
+
+@pytest.mark.parametrize(
+    "build, in_c",
+    [
+        # Misra1a's 14 rows: the kl engine's walk calls the rows' density thousands of times.
+        (misra1a, [("rows", "c"), "weighted_rows"]),
+        (lambda y: prior_model(np.random.default_rng(4).normal(1.0, 1.5, 40)), ["weighted_rows"]),
+    ],
+)
+def test_a_users_first_fit_compiles_only_what_is_called_thousands_of_times(
+    build, in_c, monkeypatch
+):
+    """Cold, on the default tiers, a user's model's first compare compiles to C only the
+    kl engine's atom-weighted log-density with its gradient (from its first call) and, when
+    the kl engine's walk calls it more than compile_after times, the rows' log-density; the
+    derivatives of the log-likelihood and log-posterior (a few hundred calls at most) and
+    the transforms run on PyTensor's Python implementation, with nothing to compile."""
+    monkeypatch.setattr(structure, "_TEMPLATES", {})  # this process's first fit of them
     with settings_context(function_cache=False):
-        toolkit.compare(misra1a(MISRA1A_Y))
-        assert compilations_to_c["c"] == 3
-        toolkit.compare(prior_model(np.random.default_rng(4).normal(1.0, 1.5, 40)))
-        assert compilations_to_c["c"] == 7
+        model = build(MISRA1A_Y)
+        problem = make_problem(model)
+        toolkit.compare(model)
+    kept = problem.pymc._lazy
+    assert sorted(map(str, (k for k, f in kept.items() if _linked_to_c(f)))) == sorted(
+        map(str, in_c)
+    )
+    assert "loglik" in kept and not _linked_to_c(kept["loglik"])
 
 
 @pytest.mark.parametrize("name", ["normal", "gamma", "lognormal", "poisson", "binomial"])
@@ -259,7 +302,6 @@ def test_pseudo_atoms_have_the_sample_statistics(name):
 @pytest.mark.parametrize("name", PSEUDO)
 def test_large_samples_through_pseudo_atoms_fit_as_the_atoms_do(name):
     from models import get_family
-    from toolkit.config import settings_context
 
     family = get_family(name)
     data = family.simulate(np.random.default_rng(9), 5000, family.demo_params, {})

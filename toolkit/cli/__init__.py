@@ -35,6 +35,7 @@ from toolkit.config import SETTINGS, settings_context
 from toolkit.engines.posterior import POSTERIORS
 from toolkit.errors import DataError, ModelError
 from toolkit.problem import make_problem
+from toolkit.problem.ahead import CompileAhead
 from toolkit.quiet import quiet
 from toolkit.report import (
     OutputError,
@@ -398,15 +399,17 @@ def _run_demo(args) -> int:
     check_unit(output, len(jobs), force=args.force)
     check_destination(study.demo_studies_path(output), force=args.force)
     entries = []
-    # Sections are drawn, and results written, by a second process while the next
-    # comparisons are fitted.
+    # Later models are compiled, sections drawn and results written by other processes
+    # while the main one fits.
     with (
+        CompileAhead([(job[0], job[4], job[5]) for job in jobs]) as ahead,
         ReportWorkers(report=output) as workers,
         Progress(len(jobs), "comparison", stages_are_steps=False) as progress,
     ):
         progress.note(compile_notice(len(jobs)))
-        for name, key, dataset, source, data, options in jobs:
+        for index, (name, key, dataset, source, data, options) in enumerate(jobs):
             progress.step(f"{name} on {dataset}")
+            ahead.ready(index)
             cmp = _compare(progress, name, data, None, options)
             progress.detail(f"posterior ({args.posterior}) and diagnostics of {name}")
             entries.append(

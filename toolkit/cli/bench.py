@@ -4,7 +4,9 @@ Sections (each can be skipped with ``--skip``):
 
 - ``refit``: a warm ``compare("gamma", x)`` at N = 2000 (all engines) and the mle
   engine's refit alone, against one plain ``pm.find_MAP`` call on the same model
-  and data;
+  and data, with the model's functions compiled to C (what a process that refits a
+  family runs), and the same compare on PyTensor's Python implementation (a process's
+  first fits of a model, :mod:`toolkit.problem.tiers`);
 - ``peers``: per-fit time and log-likelihood of the mle engine against scipy.stats'
   own fit, for gamma, weibull, beta and negative_binomial at N = 2000;
 - ``scaling``: time and peak memory of ``compare`` against N from 10³ to 10⁷ for
@@ -116,21 +118,26 @@ def bench_refit(log) -> dict:
     import pymc as pm
 
     from toolkit import compare
+    from toolkit.config import settings_context
     from toolkit.engines import find_map, mle
     from toolkit.quiet import quiet
 
     x, options = _sample("gamma", 2000)
-    cmp = compare("gamma", x, **options)  # compiles (or loads) the family's graphs
-    problem = cmp.problem
-    model = problem.pymc.model
-    start = problem.unflatten(problem.start) if problem.start is not None else None
-    with quiet(), one_blas_thread():
-        find_map_s = _median_seconds(
-            lambda: pm.find_MAP(start=start, model=model, progressbar=False), 5
-        )
-        compare_s = _median_seconds(lambda: compare("gamma", x, **options), 9)
-        fits = {"find_map": find_map.fit(problem, {})}
-        mle_s = _median_seconds(lambda: mle.fit(problem, fits), 15)
+    with settings_context(compile_after=0):  # the C tier: a process that refits a family
+        cmp = compare("gamma", x, **options)  # compiles (or loads) the family's graphs
+        problem = cmp.problem
+        model = problem.pymc.model
+        start = problem.unflatten(problem.start) if problem.start is not None else None
+        with quiet(), one_blas_thread():
+            find_map_s = _median_seconds(
+                lambda: pm.find_MAP(start=start, model=model, progressbar=False), 5
+            )
+            compare_s = _median_seconds(lambda: compare("gamma", x, **options), 9)
+            fits = {"find_map": find_map.fit(problem, {})}
+            mle_s = _median_seconds(lambda: mle.fit(problem, fits), 15)
+    with settings_context(compile_after=2**62), quiet(), one_blas_thread():
+        compare("gamma", x, **options)  # the Python tier's functions (rewritten or loaded)
+        python_compare_s = _median_seconds(lambda: compare("gamma", x, **options), 5)
     return {
         "family": "gamma",
         "n": 2000,
@@ -139,6 +146,8 @@ def bench_refit(log) -> dict:
         "mle_refit_s": mle_s,
         "compare_speedup": find_map_s / compare_s,
         "mle_refit_speedup": find_map_s / mle_s,
+        "python_tier_compare_s": python_compare_s,
+        "python_tier_compare_speedup": find_map_s / python_compare_s,
     }
 
 
@@ -319,7 +328,9 @@ def format_text(figures: dict) -> str:
         lines.append(
             f"(a) gamma N={r['n']}: pm.find_MAP {r['pm_find_map_s'] * 1e3:.1f} ms; warm compare "
             f"{r['compare_s'] * 1e3:.1f} ms ({r['compare_speedup']:.0f}x faster); mle refit "
-            f"{r['mle_refit_s'] * 1e3:.2f} ms ({r['mle_refit_speedup']:.0f}x faster)"
+            f"{r['mle_refit_s'] * 1e3:.2f} ms ({r['mle_refit_speedup']:.0f}x faster); on the "
+            f"Python tier (a process's first fits) compare {r['python_tier_compare_s'] * 1e3:.1f}"
+            f" ms ({r['python_tier_compare_speedup']:.0f}x faster)"
         )
     for name, r in figures.get("peers", {}).items():
         if name == "section_seconds":

@@ -13,8 +13,8 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+from toolkit.problem import cache
 from toolkit.report.numbers import duration
 
 #: PyTensor's notice that it found no BLAS library to link against: a warning and a log
@@ -24,8 +24,6 @@ BLAS_NOTICES = (
     "PyTensor could not link to a BLAS installation",
     "Using NumPy C-API based implementation for BLAS functions",
 )
-#: Compiled modules in PyTensor's cache above which the demo's models count as compiled.
-WARM_CACHE_MODULES = 200
 
 
 class Progress:
@@ -144,28 +142,17 @@ def _bars(console):
 
 
 def compile_notice(count: int) -> str:
-    """What the demo costs here, said before it starts (the first run compiles)."""
-    if compile_cache_warm():
+    """What the demo costs here, said before it starts (the first run builds the models)."""
+    if cache.kept_files() >= count // 2:
         return (
-            f"klmle demo: {count} comparisons. PyTensor's compiled models are cached, so this "
-            "takes a few minutes (about 4 on two cores)."
+            f"klmle demo: {count} comparisons. The models' compiled functions are kept from "
+            "an earlier run, so this takes about half a minute on two cores."
         )
     return (
-        f"klmle demo: {count} comparisons. The first run compiles each model with PyTensor "
-        "to C (10–30 s per model, 10 minutes or more in all); later runs reuse the cache "
-        "(~/.pytensor) and take a few minutes."
+        f"klmle demo: {count} comparisons. The first run builds each model's graphs with "
+        "PyTensor (about a minute and a half on two cores); later runs restore them from "
+        "PyTensor's compile directory (~/.pytensor) and take about half a minute."
     )
-
-
-def compile_cache_warm() -> bool:
-    """Does PyTensor's compile cache already hold a demo's worth of compiled modules?"""
-    import pytensor
-
-    directory = Path(pytensor.config.compiledir)
-    try:
-        return sum(1 for p in directory.iterdir() if p.is_dir()) >= WARM_CACHE_MODULES
-    except OSError:
-        return False
 
 
 @contextmanager

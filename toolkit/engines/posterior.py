@@ -45,7 +45,7 @@ def laplace_draws(problem: Problem, mle: Fit, seed: int = 0) -> dict[str, np.nda
     rng = np.random.default_rng(seed)
     samples = z + rng.standard_normal((draws, z.size)) @ chol.T
     compiled = problem.pymc
-    natural = np.array([compiled.natural(s) for s in samples])
+    natural = compiled.natural_many(samples)
     out, offset = {}, 0
     for name, shape in problem.shapes.items():
         size = int(np.prod(shape)) if shape else 1

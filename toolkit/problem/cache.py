@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 
 from toolkit.config import settings
-from toolkit.problem.compiled import CompiledModel, c_flags, compile_model
+from toolkit.problem.compiled import CompiledModel, compile_model
+from toolkit.problem.tiers import c_flags, without_gc
 
 #: Folder of the kept functions, inside PyTensor's compile directory.
 FOLDER = "klmle-functions"
@@ -77,7 +78,8 @@ def compiled_model(model, key: tuple, **options) -> CompiledModel:
     for name, blob in entries.items():
         if name == _POINT or not blob:  # not a function, or one that did not pickle
             continue
-        with contextlib.suppress(Exception), c_flags():  # one that does not load is compiled
+        # One that does not load is compiled.
+        with contextlib.suppress(Exception), c_flags(), without_gc():
             compiled._lazy[name] = _Unpickler(io.BytesIO(blob), objects).load()
     _KEPT[path] = (compiled, entries)
     return compiled
@@ -134,19 +136,25 @@ def _objects(compiled: CompiledModel) -> dict[tuple, Any]:
 #: closure, built again when the function is linked).
 _LEFT_OUT = frozenset({"trace", "gufunc"})
 
+#: Attributes of a compiled function's graph left out of a file: the features that serve
+#: its rewriting only (the shapes of every variable, the merge's memory of nodes seen),
+#: half of a file; the in-place bookkeeping that orders its nodes stays.
+_REWRITING_ONLY = frozenset({"shape_feature", "merge_feature"})
+
 
 class _Pickler(pickle.Pickler):
     """Pickles ``ids``' objects by reference, and graphs without their caches."""
 
     def __init__(self, file, ids: dict[int, tuple]):
         from pytensor.compile.builders import OpFromGraph
+        from pytensor.graph.fg import FunctionGraph
         from pytensor.graph.utils import Scratchpad
         from pytensor.link.c.op import ExternalCOp
 
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._ids = ids
         self._scratchpad, self._op_from_graph = Scratchpad, OpFromGraph
-        self._external = ExternalCOp
+        self._external, self._graph = ExternalCOp, FunctionGraph
 
     def persistent_id(self, obj):
         return self._ids.get(id(obj))
@@ -158,6 +166,11 @@ class _Pickler(pickle.Pickler):
         if isinstance(obj, self._op_from_graph):  # its gradient caches hold closures
             state = {**vars(obj), "_lop_op_cache": {}, "_rop_op_cache": None}
             return _rebuilt, (type(obj), state)
+        if type(obj) is self._graph:  # PyTensor's own state, without its rewriting's
+            state = obj.__getstate__()
+            dropped = [state.pop(name, None) for name in _REWRITING_ONLY]
+            state["_features"] = [f for f in obj._features if all(f is not d for d in dropped)]
+            return _with_state, (type(obj), state)
         if isinstance(obj, self._external):  # its C source, read again from PyTensor's files
             state = {k: v for k, v in vars(obj).items() if k not in ("func_codes", "code_sections")}
             return _with_c_code, (type(obj), state)
@@ -186,6 +199,13 @@ def _with_c_code(cls, state: dict):
 _C_CODE: dict[tuple, tuple[tuple[str, ...], dict[str, str]]] = {}
 
 
+def _with_state(cls, state: dict):
+    """An object of ``cls`` given ``state`` by its own ``__setstate__``."""
+    obj = cls.__new__(cls)
+    obj.__setstate__(state)
+    return obj
+
+
 def _rebuilt(cls, state: dict):
     """An object of ``cls`` with attributes ``state``, built without calling its ``__init__``."""
     obj = cls.__new__(cls)
@@ -200,6 +220,14 @@ class _Unpickler(pickle.Unpickler):
 
     def persistent_load(self, pid):
         return self._objects[tuple(pid)]
+
+
+def kept_files() -> int:
+    """Files of this version of the code in :func:`folder` (one per model structure)."""
+    try:
+        return sum(1 for _ in folder().glob(f"{_stamp()[:12]}-*.pkl"))
+    except OSError:
+        return 0
 
 
 def folder() -> Path:

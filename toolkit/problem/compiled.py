@@ -12,13 +12,13 @@ swapped with :meth:`CompiledModel.bind`, never recompiled.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from toolkit.problem import tiers
 from toolkit.quiet import quiet
 
 #: Transforms whose output coordinates are not constrained (a location, an angle):
@@ -49,6 +49,8 @@ class CompiledModel:
     #: The compiled functions by name, each compiled on first use (or restored from disk,
     #: :mod:`toolkit.problem.cache`).
     _lazy: dict = field(default_factory=dict, repr=False)
+    #: Calls of each tiered function in this process (never kept on disk).
+    _calls: dict = field(default_factory=dict, repr=False)
     _bound: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -103,21 +105,37 @@ class CompiledModel:
     def natural(self, z: np.ndarray) -> np.ndarray:
         """The flat natural-space parameters at ``z``."""
         function = self.lazy(
-            "natural", lambda: _compile_natural(self.model, self.point, self.rarely)
+            "natural",
+            lambda: _compile_natural(self.model, self.point, self.rarely),
+            tiered=self.rarely is None,
         )
         return np.asarray(function(np.asarray(z, dtype=float)), dtype=float)
+
+    def natural_many(self, zs: np.ndarray) -> np.ndarray:
+        """The flat natural-space parameters of each row of ``zs`` (one call for all)."""
+        function = self.lazy(
+            "natural_many",
+            lambda: _compile_natural(self.model, self.point, self.rarely, rows=True),
+            tiered=self.rarely is None,
+        )
+        return np.asarray(function(np.atleast_2d(np.asarray(zs, dtype=float))), dtype=float)
 
     def natural_jacobian(self, z: np.ndarray) -> np.ndarray:
         """d natural / d z at ``z``."""
         function = self.lazy(
             "natural_jacobian",
             lambda: _compile_natural(self.model, self.point, self.rarely, jacobian=True),
+            tiered=self.rarely is None,
         )
         return np.asarray(function(np.asarray(z, dtype=float)), dtype=float)
 
     def to_z(self, theta: np.ndarray) -> np.ndarray:
         """The unconstrained z of flat natural parameters (PyMC's forward transforms)."""
-        function = self.lazy("to_z", lambda: _compile_forward(self.model, self.point, self.rarely))
+        function = self.lazy(
+            "to_z",
+            lambda: _compile_forward(self.model, self.point, self.rarely),
+            tiered=self.rarely is None,
+        )
         with np.errstate(all="ignore"):
             return np.asarray(function(np.asarray(theta, dtype=float)), dtype=float)
 
@@ -134,8 +152,12 @@ class CompiledModel:
         The kl engine's objective over atoms (one representative row each, with its
         weight) and its gradient; (−inf, NaN) where PyMC rejects z.
         """
-        # Compiled to C: the polish and the certificate call it hundreds of times.
-        function = self.lazy("weighted_rows", lambda: _WeightedRowLogp(self.model, self.point))
+        # C from the first call: the kl engine's polish and certificate call it hundreds of
+        # times a fit, and PyTensor's Python implementation of its gradient (an indexed
+        # increment) wrongly refuses a sample whose rows are all one atom.
+        function = self.lazy(
+            "weighted_rows", lambda: _WeightedRowLogp(self.model, self.point), tiered=False
+        )
         return function(np.asarray(z, dtype=float), rows, weights)
 
     def initial_point(self, start: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
@@ -149,21 +171,31 @@ class CompiledModel:
         if not overrides:
             return dict(self.point)
         key = tuple((name, np.shape(value)) for name, value in overrides.items())
-        names, function = self.lazy(("initial_point", key), lambda: _compile_start(self.model, key))
+        names, function = self.lazy(
+            ("initial_point", key), lambda: _compile_start(self.model, key), tiered=False
+        )
         values = [np.asarray(overrides[n], dtype=self.model[n].dtype) for n, _ in key]
         return {n: np.asarray(v) for n, v in zip(names, function(*values), strict=True)}
 
-    def lazy(self, name, build):
+    def lazy(self, name, build, *, tiered: bool = True):
         """The function ``name``, compiled on first use (``build()``) and kept with this model.
 
-        What it keeps is pickled as it is to keep compiled functions on disk
-        (:mod:`toolkit.problem.cache`): a compiled PyTensor function, or an object holding
-        them with this model (``self.model``) and its data.
+        ``tiered``: it runs on PyTensor's Python implementation for its first
+        ``settings["compile_after"]`` calls in this process, then on C code
+        (:mod:`toolkit.problem.tiers`); each is built once. What it keeps is pickled as it
+        is to keep compiled functions on disk (:mod:`toolkit.problem.cache`): a compiled
+        PyTensor function, or an object holding them with this model (``self.model``) and
+        its data.
         """
-        if name not in self._lazy:
-            with c_flags():
-                self._lazy[name] = build()
-        return self._lazy[name]
+        tier = tiers.C
+        if tiered:
+            calls = self._calls[name] = self._calls.get(name, 0) + 1
+            tier = tiers.tier_at(calls)
+        key = (name, tiers.C) if tiered and tier == tiers.C else name
+        if key not in self._lazy:
+            with tiers.building(tier):
+                self._lazy[key] = build()
+        return self._lazy[key]
 
     def to_vector(self, point: Mapping[str, np.ndarray]) -> np.ndarray:
         """Ravel a point of value-variable values in the compiled order."""
@@ -224,32 +256,7 @@ def _function(inputs, outputs, mode=None):
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BLAS.*")
-        return pytensor.function(inputs, outputs, mode=mode)
-
-
-#: Added to PyTensor's C compiler flags for this toolkit's functions: no debug information.
-#: PyTensor passes ``-g``; without it the same code is generated (the same numbers) and each
-#: module compiles in about 15% less time, most of a cold first fit.
-NO_DEBUG_INFO = "-g0"
-
-
-@contextmanager
-def c_flags() -> Iterator[None]:
-    """PyTensor compiles (and links restored functions to) C code built without debug
-    information, unless the user's own ``gcc__cxxflags`` choose a ``-g`` level.
-
-    The flags are part of a C module's key in PyTensor's cache: every function of this
-    toolkit is compiled, and restored from disk (:mod:`toolkit.problem.cache`), within
-    this context, so that they find the same modules.
-    """
-    import pytensor
-
-    flags = pytensor.config.gcc__cxxflags
-    if any(flag.startswith("-g") for flag in flags.split()):
-        yield
-        return
-    with pytensor.config.change_flags(gcc__cxxflags=f"{flags} {NO_DEBUG_INFO}".strip()):
-        yield
+        return pytensor.function(inputs, outputs, mode=tiers.mode(mode))
 
 
 #: Mode of the functions a user's model calls a handful of times per fit (transforms,
@@ -304,15 +311,20 @@ def _compile_derivatives(model, point, variables):
     return _function([z], [logp, grad, hess, rest, rest_grad])
 
 
-def _compile_natural(model, point, mode, *, jacobian: bool = False):
-    """z -> the natural values of the free variables, or (``jacobian``) their Jacobian."""
+def _compile_natural(model, point, mode, *, jacobian: bool = False, rows: bool = False):
+    """z -> the natural values of the free variables, or (``jacobian``) their Jacobian, or
+    (``rows``) a matrix of z's, one per row -> a matrix of natural values."""
     import pytensor
     import pytensor.tensor as pt
+    from pytensor.graph.replace import vectorize_graph
 
     natural = pt.concatenate([pt.flatten(v) for v in model.replace_rvs_by_values(model.free_RVs)])
     (natural,), z = _on_vector(point, [natural], model.value_vars)
     if jacobian:
         return _function([z], pytensor.gradient.jacobian(natural, z, vectorize=True), mode=mode)
+    if rows:
+        zs = pt.matrix("zs", shape=(None, z.type.shape[0]))
+        return _function([zs], vectorize_graph(natural, {z: zs}), mode=mode)
     return _function([z], natural, mode=mode)
 
 

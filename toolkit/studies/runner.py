@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.config import settings_context
 from toolkit.quiet import quiet
 from toolkit.studies.seeds import task_rng
 from toolkit.studies.store import Store, normalise
@@ -87,9 +88,28 @@ def grid(sizes: Sequence[int], reps: int) -> tuple[Task, ...]:
     return tuple(Task(n, rep) for n in sizes for rep in range(reps))
 
 
-def run_task(job: Job, task: Task) -> tuple[tuple[int, int], Rows]:
-    """One task's rows, as JSON gives them back; a fit that raises gives rows with its status."""
-    with _ONE_AT_A_TIME, one_blas_thread(), quiet():
+#: Studies of at least this many tasks compile their models to C from the first fit; smaller
+#: ones run every fit on PyTensor's Python implementation (a cold C compile of a family's
+#: derivatives costs more than a few hundred fits there). One tier for the whole study,
+#: chosen from its plan (:mod:`toolkit.problem.tiers`), so that serial, parallel and
+#: resumed runs give identical frames.
+C_TASKS = 200
+
+#: ``compile_after`` of a study's fits on the Python tier: never C.
+_NEVER = 2**62
+
+
+def compile_after(tasks: Sequence[Task]) -> int:
+    """The ``compile_after`` setting of every fit of a study with ``tasks``."""
+    return 0 if len(tasks) >= C_TASKS else _NEVER
+
+
+def run_task(job: Job, task: Task, tier: int = 0) -> tuple[tuple[int, int], Rows]:
+    """One task's rows, as JSON gives them back; a fit that raises gives rows with its status.
+
+    ``tier``: the ``compile_after`` setting of its fits (:func:`compile_after`).
+    """
+    with _ONE_AT_A_TIME, one_blas_thread(), quiet(), settings_context(compile_after=tier):
         rng = task_rng(job.seed, job.study, job.family, task.n, task.rep)
         try:
             rows = job.work(job.context, task, rng)
@@ -142,7 +162,7 @@ def execute(
         todo = [task for task in plan.tasks if task.key not in done]
         if progress is not None:
             progress(len(done), total)
-        results = _results(plan.job, todo, n_jobs, scheduler)
+        results = _results(plan.job, todo, compile_after(plan.tasks), n_jobs, scheduler)
         try:
             for key, rows in results:
                 done[key] = rows
@@ -173,30 +193,32 @@ def check_n_jobs(n_jobs: object) -> int:
     return int(n_jobs)
 
 
-def _results(job: Job, tasks: list[Task], n_jobs: int, scheduler: str | None) -> Iterator:
+def _results(
+    job: Job, tasks: list[Task], tier: int, n_jobs: int, scheduler: str | None
+) -> Iterator:
     if not tasks:
         return
     if scheduler is not None:
-        yield from _on_dask(job, tasks, scheduler)
+        yield from _on_dask(job, tasks, tier, scheduler)
     elif n_jobs == 1:
         for task in tasks:
-            yield run_task(job, task)
+            yield run_task(job, task, tier)
     else:
-        yield from _on_joblib(job, tasks, n_jobs)
+        yield from _on_joblib(job, tasks, tier, n_jobs)
 
 
-def _on_joblib(job: Job, tasks: list[Task], n_jobs: int):
+def _on_joblib(job: Job, tasks: list[Task], tier: int, n_jobs: int):
     from joblib import Parallel, delayed
 
     parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered", batch_size=1)
-    results = parallel(delayed(run_task)(job, task) for task in tasks)
+    results = parallel(delayed(run_task)(job, task, tier) for task in tasks)
     try:
         yield from results
     finally:
         results.close()  # stops the workers' remaining tasks (Ctrl-C, an error)
 
 
-def _on_dask(job: Job, tasks: list[Task], address: str):
+def _on_dask(job: Job, tasks: list[Task], tier: int, address: str):
     try:
         from distributed import Client, as_completed
     except ImportError:  # pragma: no cover - the optional extra is not installed
@@ -204,7 +226,7 @@ def _on_dask(job: Job, tasks: list[Task], address: str):
             "a Dask scheduler needs dask.distributed: pip install 'klmle[dask]'"
         ) from None
     with Client(address, set_as_default=False) as client:
-        futures = [client.submit(run_task, job, task, pure=False) for task in tasks]
+        futures = [client.submit(run_task, job, task, tier, pure=False) for task in tasks]
         try:
             for future in as_completed(futures, loop=client.loop):
                 yield future.result()

@@ -16,15 +16,29 @@ from toolkit.config import settings_context
 from toolkit.problem import cache, family, regression, structure
 
 
-@pytest.fixture
-def folder(tmp_path, monkeypatch):
-    """An empty folder of kept functions, and a process that has compiled nothing yet."""
+def _empty_folder(tmp_path, monkeypatch, tier: str):
+    """An empty folder of kept functions, and a process that has compiled nothing yet;
+    every function on one tier throughout (toolkit.problem.tiers)."""
     monkeypatch.setattr(cache, "folder", lambda: tmp_path)
     monkeypatch.setattr(cache, "_KEPT", {})
     monkeypatch.setattr(family, "_COMPILED", {})
     monkeypatch.setattr(regression, "_COMPILED", {})
     monkeypatch.setattr(structure, "_TEMPLATES", {})
-    return tmp_path
+    return settings_context(compile_after=10**9 if tier == "python" else 0)
+
+
+@pytest.fixture(params=["python", "c"])
+def folder(request, tmp_path, monkeypatch):
+    """:func:`_empty_folder` on each tier: PyTensor's Python implementation, and C."""
+    with _empty_folder(tmp_path, monkeypatch, request.param):
+        yield tmp_path
+
+
+@pytest.fixture
+def c_folder(tmp_path, monkeypatch):
+    """:func:`_empty_folder` with every function compiled to C."""
+    with _empty_folder(tmp_path, monkeypatch, "c"):
+        yield tmp_path
 
 
 @pytest.fixture
@@ -187,14 +201,14 @@ def test_a_users_model_structure_is_restored(folder, rewrites, monkeypatch):
 
 
 def test_restored_functions_find_their_c_code_by_the_flags_it_was_compiled_with(
-    folder, monkeypatch
+    c_folder, monkeypatch
 ):
     """A C module's key in PyTensor's cache holds the compiler flags: functions are
     compiled and restored with the same ones (no debug information), or a new process
     would compile every module again."""
     from pytensor.link.c.basic import CLinker
 
-    from toolkit.problem.compiled import NO_DEBUG_INFO
+    from toolkit.problem.tiers import NO_DEBUG_INFO
 
     flags: list[list[str]] = []
     compile_args = CLinker.compile_args
@@ -269,3 +283,23 @@ def test_restored_c_ops_read_their_code_once_and_hold_what_pytensor_reads(monkey
         assert new == old and new.new_order == old.new_order
         assert new.func_codes == old.func_codes and new.code_sections == old.code_sections
     assert restored[0].func_codes is not restored[1].func_codes  # each op its own list
+
+
+def test_a_kept_function_leaves_its_rewriting_out(folder, monkeypatch, rng):
+    """A file holds the rewritten graph without what served its rewriting only (every
+    variable's shape, the merge's memory: half of a file): restored, it computes the same."""
+    from toolkit.problem import make_problem
+
+    x = rng.gamma(2.5, 0.7, 400)
+    compiled = make_problem("gamma", x).pymc
+    z = compiled.initial_z + 0.1
+    expected = compiled.loglik_derivatives(z)
+    new_process(monkeypatch)
+    restored = make_problem("gamma", x).pymc
+    (function,) = [f for k, f in restored._lazy.items() if "loglik" in k]
+    assert hasattr(compiled._lazy[next(k for k in compiled._lazy if "loglik" in k)].maker.fgraph,
+                   "shape_feature")  # fmt: skip
+    assert not hasattr(function.maker.fgraph, "shape_feature")
+    assert not hasattr(function.maker.fgraph, "merge_feature")
+    for a, b in zip(restored.loglik_derivatives(z), expected, strict=True):
+        np.testing.assert_array_equal(a, b)
