@@ -35,7 +35,7 @@ def test_progress_shows_counts_what_is_done_and_the_time():
     assert "0:00:0" in text and "3/3" in text  # elapsed time and the count, on the bar
     assert "drawing the report" in text and "comparison 4/3" not in text
     assert "None" not in text and "/?" not in text  # no count on the detail line
-    assert "first run compiles" in text or "cached" in text  # said before it starts
+    assert "first run builds" in text or "kept from an earlier run" in text  # said first
     assert text.rstrip().splitlines()[-1].startswith("done in ")
 
 
