@@ -418,6 +418,9 @@ def _run_demo(args) -> int:
                 )
             )
             workers.submit(entries[-1])
+        # The studies run here while the worker still draws sections.
+        progress.step("the studies page")
+        studies = study.run_demo_studies(output, seed=args.seed, force=args.force)
         progress.step("drawing the report")
         _write_outputs(
             entries,
@@ -427,7 +430,7 @@ def _run_demo(args) -> int:
             force=args.force,
             workers=workers,
         )
-    print(f"studies: {study.run_demo_studies(output, seed=args.seed, force=args.force)}")
+    print(f"studies: {studies}")
     return 0
 
 

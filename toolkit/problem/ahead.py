@@ -11,7 +11,8 @@ cores build; a model the other process has not started when the main process rea
 it is built in the main process as usual. Whatever goes wrong on the other side (it
 could not start, it died, a model failed), the main process builds what it needs
 itself: the result is the same comparisons, only later. Where fork is not available
-(not Linux), or with a single core, nothing is compiled ahead.
+(not Linux), with a single core, or when most models are kept on disk already, nothing
+is compiled ahead.
 """
 
 from __future__ import annotations
@@ -36,6 +37,13 @@ def available() -> bool:
     return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
 
 
+def worth_it(jobs: Sequence[Job]) -> bool:
+    """Compile ahead unless most models are kept on disk already (an earlier run of the
+    same code wrote them): then there is little to build, and the other core is better
+    left to whatever else runs beside the fits (the report's drawing)."""
+    return available() and cache.kept_files() < len(jobs) // 2
+
+
 class CompileAhead:
     """Build later models' functions in a forked process while the main one fits.
 
@@ -44,7 +52,7 @@ class CompileAhead:
     jobs : sequence of (model or family name, data, options)
         The models, in the order the main process fits them.
     enabled : bool, optional
-        False: nothing is compiled ahead (default: :func:`available`).
+        False: nothing is compiled ahead (default: :func:`worth_it`).
 
     Examples
     --------
@@ -58,7 +66,7 @@ class CompileAhead:
 
     def __init__(self, jobs: Sequence[Job], *, enabled: bool | None = None):
         self.jobs = list(jobs)
-        self.enabled = available() if enabled is None else enabled
+        self.enabled = worth_it(self.jobs) if enabled is None else enabled
         self._pool: futures.ProcessPoolExecutor | None = None
         self._futures: dict[int, futures.Future] = {}
 

@@ -107,10 +107,22 @@ def family_problem(family: Family, data: Any, options: dict[str, Any]) -> Proble
         if family.degenerate_fit
         else None,
         k_free=len(names) - sum(d == "simplex" for d in family.domains.values()),
-        row_logq=lambda theta: at(x, theta),
+        row_logq=_rows_through_atoms(x, distinct, logq, at),
         response_logpdf=at if family.data_ndim == 1 else None,
         frozen=frozen if family.scipy_dist is not None else None,
     )
+
+
+def _rows_through_atoms(x: np.ndarray, distinct: np.ndarray, logq, at):
+    """theta -> the log-density of every row: of each distinct value once, read at the rows
+    (1-D data with repeated values: a count's 2 000 rows are a few dozen values), or of
+    the rows themselves."""
+    if x.ndim != 1 or 2 * distinct.size > x.size:
+        return lambda theta: at(x, theta)
+    found = np.searchsorted(distinct, x)  # the distinct values are sorted
+    if not np.array_equal(distinct[np.minimum(found, distinct.size - 1)], x):
+        return lambda theta: at(x, theta)
+    return lambda theta: logq(theta)[found]
 
 
 def _kl_offset(family: Family, x: np.ndarray) -> tuple[float, str]:
