@@ -154,6 +154,7 @@ def bench_refit(log) -> dict:
 def bench_peers(log) -> dict:
     """(b) The mle engine against scipy.stats' fit: time per fit and log-likelihood."""
     from toolkit import compare
+    from toolkit.config import settings_context
     from toolkit.engines import find_map, mle
     from toolkit.quiet import quiet
 
@@ -161,7 +162,8 @@ def bench_peers(log) -> dict:
     for name in PEER_FAMILIES:
         log(f"  peers: {name}")
         x, options = _sample(name, 2000)
-        with quiet(), one_blas_thread():
+        # The C tier: a process fitting a family many times (as scipy's fit is compiled).
+        with quiet(), one_blas_thread(), settings_context(compile_after=0):
             problem = compare(name, x, **options).problem
             fits = {"find_map": find_map.fit(problem, {})}
             mle_s = _median_seconds(lambda p=problem, f=fits: mle.fit(p, f), 9)
